@@ -1,19 +1,13 @@
-import type { TestProject } from 'vitest/node';
-import { NO_REDIS_HINT, haveRedisServer, startRedisServer, type RedisHandle } from './redis-server.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    redisUrl: string;
-  }
-}
+import { NO_REDIS_HINT, haveRedisServer, startRedisServer, type RedisHandle } from '../../src/dev/local-redis.js';
 
 let handle: RedisHandle | undefined;
 
 /**
  * One private redis-server for the whole run (unless REDIS_URL points at one the developer owns).
- * Test files never flush it: each uses its own key prefix and queue names.
+ * Test files never flush it: each uses its own key prefix and queue names. The URL reaches the
+ * test workers through BEACON_TEST_REDIS_URL (they are forked after this runs).
  */
-export async function setup(project: TestProject) {
+export async function setup() {
   let url = process.env.REDIS_URL;
   if (!url) {
     if (!haveRedisServer()) {
@@ -23,7 +17,6 @@ export async function setup(project: TestProject) {
     handle = await startRedisServer();
     url = handle.url;
   }
-  project.provide('redisUrl', url);
   process.env.BEACON_TEST_REDIS_URL = url;
 }
 

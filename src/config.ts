@@ -1,0 +1,175 @@
+import { z } from 'zod';
+
+/**
+ * Beacon's environment (interface.md, "Environment"), parsed once at start. Nothing else reads
+ * `process.env`: entry points call `loadConfig` and pass typed slices down.
+ */
+
+/** Empty strings count as unset: `FOO=` in a Procfile env should not pass as a value. */
+const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const minutes = (def: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? String(def) : v),
+    z.string().regex(/^\d+(\.\d+)?$/, 'must be a number of minutes, e.g. 10 or 0.5').transform(Number),
+  );
+
+const userIdList = z.preprocess(
+  (v) => (v === undefined || v === '' ? '' : v),
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{2,}$/.test(id)), 'must be comma-separated Slack user IDs like U012ABCDEF'),
+);
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), 'must be a bot token starting with xoxb-'),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xapp-'), 'must be an app-level token starting with xapp-'),
+  SLACK_API_URL: z.preprocess(
+    (v) => (v === undefined || v === '' ? 'https://slack.com/api/' : v),
+    z
+      .string()
+      .refine((s) => /^https?:\/\/\S+$/.test(s), 'must be an http(s) URL')
+      .transform((s) => (s.endsWith('/') ? s : `${s}/`)),
+  ),
+  REDIS_URL: z.preprocess(
+    (v) => (v === undefined || v === '' ? 'redis://127.0.0.1:6379' : v),
+    z.string().refine((s) => /^rediss?:\/\/\S+$/.test(s), 'must be a redis:// or rediss:// URL'),
+  ),
+  REDIS_KEY_PREFIX: z.preprocess(
+    (v) => (v === undefined || v === '' ? 'beacon' : v),
+    z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'must be 1-40 letters, digits, dot, dash or underscore'),
+  ),
+  PORT: z.preprocess(
+    (v) => (v === undefined || v === '' ? '3000' : v),
+    z.string().regex(/^\d{1,5}$/, 'must be a TCP port number').transform(Number).refine((n) => n <= 65535, 'must be at most 65535'),
+  ),
+  WEBHOOK_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  PAGERDUTY_WEBHOOK_SECRET: optionalText,
+  GRAFANA_WEBHOOK_SECRET: optionalText,
+  RUNBOOKS_DIR: z.preprocess((v) => (v === undefined || v === '' ? './runbooks' : v), z.string()),
+  INCIDENT_RESPONDERS: userIdList,
+  INCIDENT_CHANNEL_PREFIX: z.preprocess(
+    (v) => (v === undefined || v === '' ? 'inc' : v),
+    z.string().regex(/^[a-z0-9][a-z0-9_-]{0,20}$/, 'must be 1-21 lower-case letters, digits, - or _'),
+  ),
+  SUMMARY_INTERVAL_MINUTES: minutes(30),
+  ESCALATION_MINUTES: minutes(10),
+  LOG_LEVEL: z.preprocess(
+    (v) => (v === undefined || v === '' ? 'info' : v),
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  ),
+  WORKER_CONCURRENCY: z.preprocess(
+    (v) => (v === undefined || v === '' ? '8' : v),
+    z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).refine((n) => n >= 1 && n <= 256, 'must be 1..256'),
+  ),
+  JOB_LOCK_SECONDS: z.preprocess(
+    (v) => (v === undefined || v === '' ? '30' : v),
+    z.string().regex(/^\d+(\.\d+)?$/, 'must be a number of seconds').transform(Number).refine((n) => n >= 1, 'must be at least 1'),
+  ),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+/** Which process is starting: each needs a different set of required values. */
+export type Role = 'web' | 'worker' | 'all';
+
+export interface SlackConfig {
+  botToken: string;
+  signingSecret?: string;
+  appToken?: string;
+  apiUrl: string;
+}
+
+export interface Config {
+  role: Role;
+  slack: SlackConfig;
+  redis: { url: string; prefix: string };
+  http: { port: number };
+  webhooks: { token: string; pagerdutySecret?: string; grafanaSecret?: string };
+  incidents: {
+    responders: string[];
+    channelPrefix: string;
+    summaryIntervalMinutes: number;
+    escalationMinutes: number;
+  };
+  runbooksDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  worker: { concurrency: number; lockSeconds: number };
+}
+
+export class ConfigError extends Error {}
+
+const describe: Record<string, string> = {
+  SLACK_BOT_TOKEN: 'the xoxb- bot token of the Slack app',
+  SLACK_SIGNING_SECRET: "the Slack app's signing secret (or set SLACK_APP_TOKEN for Socket Mode)",
+  WEBHOOK_TOKEN: 'the shared secret alert senders present as Bearer token',
+};
+
+function required(name: string): never {
+  throw new ConfigError(`config: ${name} is required (${describe[name] ?? 'see README'})`);
+}
+
+/**
+ * Parses the environment for one role. Throws `ConfigError` whose message is one line naming
+ * the variable; the entry point prints it and exits non-zero.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`config: ${String(issue.path[0] ?? '?')} ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (!e.SLACK_BOT_TOKEN) required('SLACK_BOT_TOKEN');
+  const needsHttpSlack = role !== 'worker' && !e.SLACK_APP_TOKEN;
+  if (needsHttpSlack && !e.SLACK_SIGNING_SECRET) required('SLACK_SIGNING_SECRET');
+  if (role !== 'worker' && !e.WEBHOOK_TOKEN) required('WEBHOOK_TOKEN');
+  return {
+    role,
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
+      ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+      apiUrl: e.SLACK_API_URL,
+    },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_KEY_PREFIX },
+    http: { port: e.PORT },
+    webhooks: {
+      token: e.WEBHOOK_TOKEN ?? '',
+      ...(e.PAGERDUTY_WEBHOOK_SECRET ? { pagerdutySecret: e.PAGERDUTY_WEBHOOK_SECRET } : {}),
+      ...(e.GRAFANA_WEBHOOK_SECRET ? { grafanaSecret: e.GRAFANA_WEBHOOK_SECRET } : {}),
+    },
+    incidents: {
+      responders: e.INCIDENT_RESPONDERS,
+      channelPrefix: e.INCIDENT_CHANNEL_PREFIX,
+      summaryIntervalMinutes: e.SUMMARY_INTERVAL_MINUTES,
+      escalationMinutes: e.ESCALATION_MINUTES,
+    },
+    runbooksDir: e.RUNBOOKS_DIR,
+    logLevel: e.LOG_LEVEL,
+    worker: { concurrency: e.WORKER_CONCURRENCY, lockSeconds: e.JOB_LOCK_SECONDS },
+  };
+}
+
+/** Every secret value in the config, for the log scrubber. */
+export function secretValues(config: Config): string[] {
+  return [
+    config.slack.botToken,
+    config.slack.signingSecret,
+    config.slack.appToken,
+    config.webhooks.token,
+    config.webhooks.pagerdutySecret,
+    config.webhooks.grafanaSecret,
+    passwordOf(config.redis.url),
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 4);
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    const p = new URL(url).password;
+    return p ? decodeURIComponent(p) : undefined;
+  } catch {
+    return undefined;
+  }
+}

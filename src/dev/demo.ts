@@ -1,0 +1,132 @@
+/**
+ * `npm run demo`: the whole loop offline. A private redis-server, the Slack simulator and Beacon
+ * (web and worker) in one process; it replays the start of the seed incident (a credentials
+ * change, then checkout payments failing) and prints what responders would see in Slack.
+ */
+import { Writable } from 'node:stream';
+import { loadConfig, secretValues } from '../config.js';
+import { createLogger } from '../log.js';
+import { startWeb, startWorker } from '../wiring.js';
+import { NO_REDIS_HINT, haveRedisServer, startRedisServer } from './local-redis.js';
+import { SlackSimulator } from './slack-simulator.js';
+
+const BOT_TOKEN = 'xoxb-demo-0000-beacon';
+const SIGNING_SECRET = 'demo-signing-secret';
+const WEBHOOK_TOKEN = 'demo-webhook-token-0123456789';
+
+const say = (s = '') => process.stdout.write(`${s}\n`);
+const rule = (title: string) => say(`\n── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}`);
+
+async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout = 20_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function main() {
+  if (!process.env.REDIS_URL && !haveRedisServer()) {
+    process.stderr.write(`${NO_REDIS_HINT}\n`);
+    process.exit(1);
+  }
+  const redis = process.env.REDIS_URL ? undefined : await startRedisServer();
+  const sim = new SlackSimulator({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET });
+  const apiUrl = await sim.start();
+  const config = loadConfig(
+    {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      WEBHOOK_TOKEN,
+      SLACK_API_URL: apiUrl,
+      REDIS_URL: process.env.REDIS_URL ?? redis!.url,
+      REDIS_KEY_PREFIX: `demo-${Date.now().toString(36)}`,
+      PORT: '0',
+      INCIDENT_RESPONDERS: 'U0000001,U0000002',
+      LOG_LEVEL: 'warn',
+    },
+    'all',
+  );
+  // Beacon's own log goes to stderr so stdout shows only what people would see.
+  const log = createLogger({ level: config.logLevel, secrets: secretValues(config), out: process.stderr as unknown as Writable });
+  const web = await startWeb({ config, log });
+  const worker = await startWorker({ config, log });
+  const base = `http://127.0.0.1:${web.port}`;
+  sim.setRequestUrl(`${base}/slack/events`);
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.text() };
+  };
+
+  say('Beacon demo: offline, with a local Slack simulator and a private Redis.');
+  const now = Date.now();
+  rule('08:18  a routine update changes the payment gateway credentials');
+  const change = {
+    service: 'checkout',
+    kind: 'credentials',
+    summary: 'Rotate payment gateway API key during routine update',
+    author: 'deploy-bot',
+    version: 'v2024.06.03-1',
+    at: new Date(now - 12 * 60_000).toISOString(),
+  };
+  say(`POST /webhooks/changes  ${JSON.stringify(change)}`);
+  say(`-> ${JSON.stringify(await post('/webhooks/changes', change))}`);
+
+  rule('08:30  monitoring fires: successful transactions drop');
+  const alert = {
+    title: 'Checkout: successful payment transactions dropped 60%',
+    severity: 'critical',
+    service: 'checkout',
+    fingerprint: 'checkout-payment-success-rate',
+    description: 'payment_success_rate fell from 99% to 38% in 5 minutes; gateway answers 401 to charge requests.',
+    link: 'https://grafana.example.com/d/checkout/payments',
+    labels: { team: 'payments', env: 'prod', alertname: 'PaymentSuccessRateLow' },
+  };
+  say(`POST /webhooks/generic  ${JSON.stringify(alert)}`);
+  say(`-> ${JSON.stringify(await post('/webhooks/generic', alert))}`);
+
+  const channel = await waitFor(() => sim.channels().find((c) => c.name.includes('checkout')), 'the incident channel');
+  await waitFor(
+    () => sim.messages(channel.id).length >= 2 && sim.messages(channel.id).some((m) => /\bAlerts\b/.test(m.text)),
+    'the card and alerts message',
+  );
+  // Give the debounced alerts refresh time to settle.
+  await new Promise((r) => setTimeout(r, 2000));
+
+  rule('responder runs /incident ack');
+  const ack = await sim.slashCommand({ text: 'ack', channelId: channel.id, userId: 'U0000001', userName: 'alice' });
+  say(`/incident ack -> HTTP ${ack.status}`);
+  await waitFor(() => sim.messages(channel.id).some((m) => /acknowledged/.test(m.text)), 'the acknowledgement');
+  await waitFor(() => /Acknowledged/.test(sim.transcript(channel.id)), 'the card update');
+
+  rule(`Slack: #${channel.name}`);
+  say(`members: ${channel.members.join(', ')}`);
+  say(`topic:   ${sim.channel(channel.id)?.topic.value ?? ''}`);
+  say(`pinned:  ${sim.channel(channel.id)?.pins.length ?? 0} message(s)`);
+  say('');
+  say(sim.transcript(channel.id));
+  rule('Slack API calls Beacon made');
+  const counts = new Map<string, number>();
+  for (const c of sim.calls) counts.set(c.method, (counts.get(c.method) ?? 0) + 1);
+  say([...counts].map(([m, n]) => `${m} ×${n}`).join(', '));
+
+  await worker.close();
+  await web.close();
+  await sim.stop();
+  await redis?.stop();
+  say('\nDemo finished.');
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`demo failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

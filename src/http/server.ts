@@ -1,0 +1,84 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ALERT_SOURCES, type AlertSource } from '../domain.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { BodyTooLarge, MAX_BODY_BYTES, readBody } from './body.js';
+import { sendJson, sendText } from './respond.js';
+import { handleAlertWebhook, handleChangeWebhook, type WebhookAnswer, type WebhookDeps } from './webhooks.js';
+
+export interface HttpDeps {
+  webhooks: WebhookDeps;
+  metrics: Metrics;
+  log: Logger;
+  /** True while Redis answers. */
+  ready: () => Promise<boolean>;
+  /** Bolt's receiver for `/slack/events`; absent in Socket Mode. */
+  slack?: (req: IncomingMessage, res: ServerResponse, raw: Buffer) => Promise<void>;
+  /** Routes added by later capabilities (`GET /incidents/<id>/postmortem.md`). */
+  extraRoutes?: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>)[];
+}
+
+const WEBHOOK_ROUTE = /^\/webhooks\/([a-z]+)$/;
+
+/**
+ * Beacon's one HTTP server: Slack, webhooks, health and metrics. Does no slow work: every POST
+ * is verified, validated and queued, then answered.
+ */
+export function createHttpServer(deps: HttpDeps): Server {
+  const { log, metrics } = deps;
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://beacon.local');
+    const path = url.pathname;
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (path === '/healthz') return sendText(res, 200, 'ok\n');
+      if (path === '/readyz') return (await deps.ready()) ? sendText(res, 200, 'ready\n') : sendText(res, 503, 'redis unreachable\n');
+      if (path === '/metrics') return sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
+      for (const extra of deps.extraRoutes ?? []) if (await extra(req, res, url)) return;
+      return sendJson(res, 404, { error: 'not found' });
+    }
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST' });
+
+    const isSlack = path === '/slack/events';
+    const hook = WEBHOOK_ROUTE.exec(path)?.[1];
+    const known = isSlack || (hook !== undefined && (hook === 'changes' || (ALERT_SOURCES as readonly string[]).includes(hook)));
+    if (!known) return sendJson(res, 404, { error: 'not found' });
+    if (isSlack && !deps.slack) return sendJson(res, 404, { error: 'Slack traffic arrives over Socket Mode on this install' });
+
+    const started = process.hrtime.bigint();
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, MAX_BODY_BYTES);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        // Do not read the rest of a huge body: answer and close the connection.
+        res.setHeader('connection', 'close');
+        sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+        res.on('finish', () => req.socket.destroy());
+        return;
+      }
+      throw err;
+    }
+    if (isSlack) return deps.slack!(req, res, raw);
+
+    const answer: WebhookAnswer =
+      hook === 'changes'
+        ? await handleChangeWebhook(deps.webhooks, raw, req.headers)
+        : await handleAlertWebhook(deps.webhooks, hook as AlertSource, raw, req.headers);
+    sendJson(res, answer.status, answer.body, answer.headers);
+    metrics.webhookLatency.observe({ route: hook!, status: String(answer.status) }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((err) => {
+      log.error({ err, path: req.url }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.end();
+    });
+  });
+  // Slow-loris guard: a sender gets 30 s for its whole request.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 65_000;
+  return server;
+}

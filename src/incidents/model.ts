@@ -1,0 +1,204 @@
+import type { Alert, AlertLink, IncidentStatus, Severity } from '../domain.js';
+
+/**
+ * The incident as Beacon keeps it: one JSON document per incident in Redis, changed only through
+ * the pure functions below and written back with a version check (see store.ts).
+ */
+export interface Incident {
+  id: string;
+  /** Human number, `#42`. */
+  number: number;
+  title: string;
+  severity: Severity;
+  status: IncidentStatus;
+  service?: string;
+  description?: string;
+  link?: string;
+  links: AlertLink[];
+  labels: Record<string, string>;
+  /** The alert group this incident answers for (`declared:<id>` for declared ones). */
+  group: string;
+  origin: 'alert' | 'declared';
+  declaredBy?: string;
+  lead?: string;
+  runbook?: string;
+  /** ISO times. `detectedAt` is the first alert's startsAt, or the declare time. */
+  createdAt: string;
+  detectedAt: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  mitigatedAt?: string;
+  resolvedAt?: string;
+  resolvedBy?: string;
+  resolution?: string;
+  mitigation?: string;
+  lastUpdateAt?: string;
+  lastUpdate?: string;
+  /** Alerts Alertmanager reported as cut from its payloads (`truncatedAlerts`, latest value). */
+  truncatedAlerts?: number;
+  /** Delivery ids of the latest commands applied (idempotency of retried jobs). */
+  appliedCommands?: string[];
+  /** Slack artefacts, each recorded before the next step (resumable, never made twice). */
+  slack: SlackArtefacts;
+  version: number;
+}
+
+export interface SlackArtefacts {
+  channelId?: string;
+  channelName?: string;
+  /** The name whose `conversations.create` was sent; set before the call, for crash recovery. */
+  channelPending?: string;
+  channelAttempt?: number;
+  invited?: boolean;
+  /** Message timestamps by slot (`card`, `alerts`, ...). */
+  messages: Record<string, string>;
+  /** Slots whose `chat.postMessage` was sent but whose ts was not recorded yet. */
+  pending: Record<string, boolean>;
+  pinned?: boolean;
+  topic?: string;
+  /** True once every opening step ran. */
+  opened?: boolean;
+}
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export function newIncidentFromAlert(id: string, number: number, alert: Alert, now: Date): Incident {
+  return {
+    id,
+    number,
+    title: alert.title,
+    severity: alert.severity,
+    status: 'triggered',
+    ...(alert.service ? { service: alert.service } : {}),
+    ...(alert.description ? { description: alert.description } : {}),
+    ...(alert.link ? { link: alert.link } : {}),
+    links: [...(alert.runbookUrl ? [{ label: 'Runbook', url: alert.runbookUrl }] : []), ...(alert.links ?? [])],
+    labels: alert.labels,
+    group: alert.group,
+    origin: 'alert',
+    createdAt: now.toISOString(),
+    detectedAt: earliest(alert.startsAt, now.toISOString()),
+    slack: { messages: {}, pending: {} },
+    version: 0,
+  };
+}
+
+export function newDeclaredIncident(
+  id: string,
+  number: number,
+  p: { title: string; severity: Severity; service?: string; description?: string; declaredBy: string },
+  now: Date,
+): Incident {
+  return {
+    id,
+    number,
+    title: p.title,
+    severity: p.severity,
+    status: 'triggered',
+    ...(p.service ? { service: p.service } : {}),
+    ...(p.description ? { description: p.description } : {}),
+    links: [],
+    labels: {},
+    group: `declared:${id}`,
+    origin: 'declared',
+    declaredBy: p.declaredBy,
+    createdAt: now.toISOString(),
+    detectedAt: now.toISOString(),
+    slack: { messages: {}, pending: {} },
+    version: 0,
+  };
+}
+
+function earliest(a: string, b: string): string {
+  return Date.parse(a) <= Date.parse(b) ? a : b;
+}
+
+export const isOpen = (i: Incident) => i.status !== 'resolved';
+
+/** Allowed moves. `reopen` is the only way back from `resolved`. */
+const NEXT: Record<IncidentStatus, IncidentStatus[]> = {
+  triggered: ['acknowledged', 'mitigated', 'resolved'],
+  acknowledged: ['mitigated', 'resolved'],
+  mitigated: ['resolved', 'acknowledged'],
+  resolved: [],
+};
+
+export function acknowledge(i: Incident, user: string | undefined, at: Date): Outcome<Incident> {
+  if (i.status === 'resolved') return { ok: false, reason: 'This incident is already resolved. Use `/incident reopen` first.' };
+  if (i.status !== 'triggered') return { ok: false, reason: `Already ${i.status}${i.acknowledgedBy ? ` by <@${i.acknowledgedBy}>` : ''}.` };
+  return {
+    ok: true,
+    value: {
+      ...i,
+      status: 'acknowledged',
+      acknowledgedAt: at.toISOString(),
+      ...(user ? { acknowledgedBy: user } : {}),
+      // The incident commander is whoever acknowledges first, unless one was set.
+      ...(i.lead || !user ? {} : { lead: user }),
+    },
+  };
+}
+
+export function mitigate(i: Incident, user: string | undefined, what: string | undefined, at: Date): Outcome<Incident> {
+  if (i.status === 'resolved') return { ok: false, reason: 'This incident is already resolved.' };
+  if (i.status === 'mitigated') return { ok: false, reason: 'Already mitigated.' };
+  return {
+    ok: true,
+    value: {
+      ...i,
+      status: 'mitigated',
+      mitigatedAt: at.toISOString(),
+      ...(i.acknowledgedAt ? {} : { acknowledgedAt: at.toISOString(), ...(user ? { acknowledgedBy: user } : {}) }),
+      ...(i.lead || !user ? {} : { lead: user }),
+      ...(what ? { mitigation: what } : {}),
+    },
+  };
+}
+
+export function resolve(i: Incident, user: string | undefined, what: string | undefined, at: Date): Outcome<Incident> {
+  if (i.status === 'resolved') return { ok: false, reason: 'Already resolved.' };
+  return {
+    ok: true,
+    value: {
+      ...i,
+      status: 'resolved',
+      resolvedAt: at.toISOString(),
+      ...(user ? { resolvedBy: user } : {}),
+      ...(i.acknowledgedAt ? {} : { acknowledgedAt: at.toISOString(), ...(user ? { acknowledgedBy: user } : {}) }),
+      ...(what ? { resolution: what } : {}),
+    },
+  };
+}
+
+export function reopen(i: Incident, at: Date): Outcome<Incident> {
+  if (i.status !== 'resolved') return { ok: false, reason: `Only a resolved incident can be reopened; this one is ${i.status}.` };
+  const { resolvedAt: _r, resolvedBy: _b, ...rest } = i;
+  void at;
+  return { ok: true, value: { ...rest, status: 'acknowledged' } };
+}
+
+export function setSeverity(i: Incident, severity: Severity): Outcome<Incident> {
+  if (i.severity === severity) return { ok: false, reason: `Severity is already ${severity}.` };
+  return { ok: true, value: { ...i, severity } };
+}
+
+export function setLead(i: Incident, user: string): Outcome<Incident> {
+  if (i.lead === user) return { ok: false, reason: `<@${user}> already leads this incident.` };
+  return { ok: true, value: { ...i, lead: user } };
+}
+
+export function canMove(from: IncidentStatus, to: IncidentStatus): boolean {
+  return NEXT[from].includes(to);
+}
+
+/** Milliseconds from detection to each milestone, for summaries and the postmortem. */
+export function durations(i: Incident, now: Date) {
+  const d = Date.parse(i.detectedAt);
+  const ms = (t?: string) => (t ? Date.parse(t) - d : undefined);
+  return {
+    toAcknowledge: ms(i.acknowledgedAt),
+    toMitigate: ms(i.mitigatedAt),
+    toResolve: ms(i.resolvedAt),
+    elapsed: (i.resolvedAt ? Date.parse(i.resolvedAt) : now.getTime()) - d,
+  };
+}

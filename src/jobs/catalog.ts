@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { ALERT_SOURCES, CHANGE_KINDS, SEVERITIES } from '../domain.js';
+
+/**
+ * The job catalog: every job Beacon queues, its queue and the schema of its data. Processors
+ * (jobs/processors.ts) parse with these schemas; a payload that fails is a bug upstream and
+ * fails for good (UnrecoverableError) instead of being retried forever.
+ */
+export const QUEUES = {
+  /** Alerts and changes from webhooks: can burst to thousands a second. */
+  intake: 'intake',
+  /** Slack effects per incident and everything people do in Slack: kept short so a storm in
+   * `intake` never delays a click. */
+  incidents: 'incidents',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+const alertSchema = z.object({
+  source: z.enum(ALERT_SOURCES),
+  fingerprint: z.string().min(1),
+  group: z.string().min(1),
+  status: z.enum(['firing', 'resolved', 'acknowledged']),
+  title: z.string(),
+  severity: z.enum(SEVERITIES),
+  service: z.string().optional(),
+  description: z.string().optional(),
+  link: z.string().optional(),
+  runbookUrl: z.string().optional(),
+  links: z.array(z.object({ label: z.string(), url: z.string() })).optional(),
+  labels: z.record(z.string(), z.string()),
+  startsAt: z.string(),
+  endsAt: z.string().optional(),
+});
+
+const incidentRef = z.object({ incidentId: z.string().min(1) });
+
+export const JOBS = {
+  'alert.received': {
+    queue: QUEUES.intake,
+    schema: z.object({ alert: alertSchema, truncated: z.number().int().nonnegative().optional() }),
+  },
+  'change.received': {
+    queue: QUEUES.intake,
+    schema: z.object({
+      change: z.object({
+        id: z.string(),
+        service: z.string(),
+        kind: z.enum(CHANGE_KINDS),
+        summary: z.string(),
+        author: z.string().optional(),
+        link: z.string().optional(),
+        version: z.string().optional(),
+        at: z.string(),
+      }),
+    }),
+  },
+  'incident.open': { queue: QUEUES.incidents, schema: incidentRef },
+  'alerts.refresh': { queue: QUEUES.incidents, schema: incidentRef },
+  'card.refresh': { queue: QUEUES.incidents, schema: incidentRef },
+  /** A person's command or card click on one incident. */
+  'incident.command': {
+    queue: QUEUES.incidents,
+    schema: z.object({
+      incidentId: z.string().min(1),
+      verb: z.string().min(1).max(20),
+      args: z.string().max(4000),
+      userId: z.string().min(1),
+      channelId: z.string().optional(),
+      /** Slack delivery it came from: the timeline records it once. */
+      sourceId: z.string().min(1),
+    }),
+  },
+} as const;
+
+export type JobName = keyof typeof JOBS;
+export type JobData<N extends JobName> = z.infer<(typeof JOBS)[N]['schema']>;
+
+/** Retry policy for every job: Slack or Redis trouble is waited out with exponential backoff. */
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { age: 3600, count: 20_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;

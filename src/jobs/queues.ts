@@ -1,0 +1,28 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Keys } from '../keys.js';
+import type { Redis } from '../redis.js';
+import { DEFAULT_JOB_OPTIONS, JOBS, QUEUES, type JobData, type JobName, type QueueName } from './catalog.js';
+
+/** The producer side of every queue, shared by `web` (intake) and `worker` (follow-ups). */
+export class Queues {
+  readonly byName: Record<QueueName, Queue>;
+
+  constructor(connection: Redis, keys: Keys) {
+    const make = (name: QueueName) =>
+      new Queue(name, { connection, prefix: keys.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS as JobsOptions });
+    this.byName = { intake: make(QUEUES.intake), incidents: make(QUEUES.incidents) };
+  }
+
+  async add<N extends JobName>(name: N, data: JobData<N>, opts: JobsOptions = {}): Promise<void> {
+    await this.byName[JOBS[name].queue].add(name, data, opts);
+  }
+
+  async addBulk<N extends JobName>(name: N, items: { data: JobData<N>; opts?: JobsOptions }[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.byName[JOBS[name].queue].addBulk(items.map((i) => ({ name, data: i.data, opts: i.opts ?? {} })));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.byName).map((q) => q.close()));
+  }
+}

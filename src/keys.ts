@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every Redis key Beacon uses, built in one place. Keys of one incident share the hash tag
+ * `{incident:<id>}` so that a Lua script or MULTI touching several of them stays in one slot
+ * under Redis Cluster; BullMQ gets the prefix `{<prefix>}` for the same reason.
+ */
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  /** BullMQ's key prefix. */
+  get queuePrefix(): string {
+    return `{${this.prefix}}`;
+  }
+
+  private inc(id: string): string {
+    return `${this.prefix}:{incident:${id}}`;
+  }
+
+  incident(id: string): string {
+    return this.inc(id);
+  }
+  incidentAlerts(id: string): string {
+    return `${this.inc(id)}:alerts`;
+  }
+  /** Ids of jobs already applied to the incident's alert records (exactly-once counting). */
+  incidentAppliedJobs(id: string): string {
+    return `${this.inc(id)}:applied`;
+  }
+  incidentLock(id: string): string {
+    return `${this.inc(id)}:lock`;
+  }
+  timeline(id: string): string {
+    return `${this.inc(id)}:timeline`;
+  }
+  timelineIds(id: string): string {
+    return `${this.inc(id)}:timeline:ids`;
+  }
+  checklist(id: string): string {
+    return `${this.inc(id)}:checklist`;
+  }
+
+  /** The open incident of an alert group; group names are hashed to bound the key length. */
+  openGroup(group: string): string {
+    return `${this.prefix}:{group:${digest(group)}}`;
+  }
+  /** Channel id -> incident id, for commands typed in an incident channel. */
+  channel(channelId: string): string {
+    return `${this.prefix}:channel:${channelId}`;
+  }
+  /** Channel name -> incident id: Beacon's own reservation, so two incidents never race for a name. */
+  channelName(name: string): string {
+    return `${this.prefix}:channel-name:${name}`;
+  }
+  openIncidents(): string {
+    return `${this.prefix}:incidents:open`;
+  }
+  allIncidents(): string {
+    return `${this.prefix}:incidents:all`;
+  }
+  sequence(): string {
+    return `${this.prefix}:incident-seq`;
+  }
+  changes(service: string): string {
+    return `${this.prefix}:{changes:${digest(service.toLowerCase())}}`;
+  }
+  changeIds(service: string): string {
+    return `${this.prefix}:{changes:${digest(service.toLowerCase())}}:ids`;
+  }
+  /** Idempotency marks for Slack deliveries and other effects keyed by a source id. */
+  once(scope: string, id: string): string {
+    return `${this.prefix}:once:${scope}:${digest(id)}`;
+  }
+}
+
+function digest(s: string): string {
+  return createHash('sha1').update(s).digest('hex').slice(0, 20);
+}

@@ -1,0 +1,108 @@
+import { SEVERITIES, type IncidentStatus, type Severity } from '../../domain.js';
+import { durations, type Incident } from '../../incidents/model.js';
+import { cut, esc, link, mention, slackDate } from '../escape.js';
+import { ACTIONS } from './ids.js';
+import { context, plain, section, type Block, type SlackMessage } from './types.js';
+
+export const SEVERITY_ICON: Record<Severity, string> = { sev1: '🔴', sev2: '🟠', sev3: '🟡', sev4: '🔵' };
+export const SEVERITY_LABEL: Record<Severity, string> = {
+  sev1: 'SEV1 · critical',
+  sev2: 'SEV2 · major',
+  sev3: 'SEV3 · minor',
+  sev4: 'SEV4 · low',
+};
+export const STATUS_LABEL: Record<IncidentStatus, string> = {
+  triggered: '🚨 Triggered',
+  acknowledged: '👀 Acknowledged',
+  mitigated: '🩹 Mitigated',
+  resolved: '✅ Resolved',
+};
+
+/** `1h 45m`, `12m`, `40s`. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || Number.isNaN(ms)) return '—';
+  const s = Math.max(0, Math.round(ms / 1000));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d) return `${d}d ${h}h`;
+  if (h) return `${h}h ${m}m`;
+  if (m) return `${m}m`;
+  return `${s}s`;
+}
+
+/** The pinned incident card, re-rendered from the whole state on every change. */
+export function renderCard(inc: Incident, now: Date): SlackMessage {
+  const d = durations(inc, now);
+  const title = `${SEVERITY_ICON[inc.severity]} #${inc.number} ${inc.title}`;
+  const fields = [
+    `*Severity*\n${SEVERITY_LABEL[inc.severity]}`,
+    `*Status*\n${STATUS_LABEL[inc.status]}`,
+    `*Lead*\n${mention(inc.lead)}`,
+    `*Service*\n${inc.service ? esc(cut(inc.service, 200)) : '—'}`,
+    `*Started*\n${slackDate(inc.detectedAt)}`,
+    inc.status === 'resolved' ? `*Duration*\n${formatDuration(d.toResolve)}` : `*Elapsed*\n${formatDuration(d.elapsed)} (at ${slackDate(now.toISOString(), '{time}')})`,
+  ];
+  const blocks: Block[] = [
+    { type: 'header', text: plain(cut(esc(title), 150)) },
+    { type: 'section', fields: fields.map((t) => ({ type: 'mrkdwn', text: t })) },
+  ];
+  if (inc.description) blocks.push(section(cut(esc(inc.description), 2900)));
+  if (inc.lastUpdate) blocks.push(section(`*Latest update* (${slackDate(inc.lastUpdateAt ?? now.toISOString(), '{time}')})\n${cut(esc(inc.lastUpdate), 2800)}`));
+  if (inc.status === 'resolved' && inc.resolution) blocks.push(section(`*Resolution*\n${cut(esc(inc.resolution), 2900)}`));
+
+  const links = [
+    ...(inc.link ? [link(inc.link, 'Alert source')] : []),
+    ...inc.links.slice(0, 6).map((l) => link(l.url, l.label)),
+  ];
+  const milestones = [
+    inc.acknowledgedAt ? `acknowledged after ${formatDuration(d.toAcknowledge)}` : undefined,
+    inc.mitigatedAt ? `mitigated after ${formatDuration(d.toMitigate)}` : undefined,
+  ].filter(Boolean);
+  blocks.push(
+    context(
+      [`Incident \`${esc(inc.id)}\``, ...milestones, ...(links.length ? [links.join(' · ')] : [])].join(' · '),
+    ),
+  );
+  blocks.push({ type: 'actions', block_id: 'incident_controls', elements: controls(inc) });
+  return {
+    text: `${SEVERITY_LABEL[inc.severity]} ${STATUS_LABEL[inc.status]}: ${esc(cut(inc.title, 300))}`,
+    blocks,
+  };
+}
+
+function controls(inc: Incident): Block[] {
+  const v = inc.id;
+  const els: Block[] = [];
+  if (inc.status === 'triggered') els.push({ type: 'button', action_id: ACTIONS.acknowledge, text: plain('Acknowledge'), style: 'primary', value: v });
+  if (inc.status === 'triggered' || inc.status === 'acknowledged') els.push({ type: 'button', action_id: ACTIONS.mitigate, text: plain('Mitigated'), value: v });
+  if (inc.status !== 'resolved')
+    els.push({
+      type: 'button',
+      action_id: ACTIONS.resolve,
+      text: plain('Resolve'),
+      style: 'danger',
+      value: v,
+      confirm: {
+        title: plain('Resolve this incident?'),
+        text: { type: 'mrkdwn', text: 'The postmortem draft is written when it resolves.' },
+        confirm: plain('Resolve'),
+        deny: plain('Not yet'),
+      },
+    });
+  const options = SEVERITIES.map((s) => ({ text: plain(SEVERITY_LABEL[s]), value: s }));
+  els.push({
+    type: 'static_select',
+    action_id: ACTIONS.severity,
+    placeholder: plain('Severity'),
+    options,
+    initial_option: options.find((o) => o.value === inc.severity),
+  });
+  return els;
+}
+
+/** The channel topic, kept in step with the card. */
+export function renderTopic(inc: Incident, leadName?: string): string {
+  const lead = inc.lead ? ` | lead ${leadName ? `@${leadName}` : `<@${inc.lead}>`}` : '';
+  return cut(`${inc.severity} | ${inc.status}${lead} | ${esc(inc.title)}`, 250);
+}

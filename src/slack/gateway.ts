@@ -1,0 +1,231 @@
+import { ErrorCode, WebClient, WebClientEvent } from '@slack/web-api';
+import type { Logger } from '../log.js';
+import type { SlackMessage } from './blocks/types.js';
+import { slackLogger } from './logger.js';
+
+/** The Slack effects the rest of Beacon needs, and nothing else. */
+export interface SlackGateway {
+  botUserId(): Promise<string>;
+  createChannel(name: string): Promise<{ ok: true; id: string } | { ok: false; error: 'name_taken' | 'invalid_name' }>;
+  /** The channel of that exact name, searching public channels page by page. */
+  findChannelByName(name: string): Promise<{ id: string; creator: string } | null>;
+  /** Invites users; those already in the channel are fine. */
+  invite(channelId: string, userIds: string[]): Promise<void>;
+  postMessage(channelId: string, msg: SlackMessage, metadata?: { eventType: string; key: string }): Promise<string>;
+  updateMessage(channelId: string, ts: string, msg: SlackMessage, metadata?: { eventType: string; key: string }): Promise<void>;
+  /** The ts of Beacon's own recent message carrying this metadata, if it was posted. */
+  findMessageByMetadata(channelId: string, eventType: string, key: string): Promise<string | null>;
+  pin(channelId: string, ts: string): Promise<void>;
+  setTopic(channelId: string, topic: string): Promise<void>;
+  postEphemeral(channelId: string, userId: string, msg: SlackMessage): Promise<void>;
+  /** One message of a channel (text, author, time), for pinned-to-timeline. */
+  getMessage(channelId: string, ts: string): Promise<{ text: string; user?: string; ts: string } | null>;
+  uploadFile(channelId: string, p: { filename: string; title: string; content: string; comment: string }): Promise<void>;
+  usergroupMembers(groupId: string): Promise<string[]>;
+}
+
+/** A Slack answer Beacon did not expect: surfaced as a thrown error so BullMQ retries the job. */
+export class SlackApiError extends Error {
+  constructor(
+    readonly method: string,
+    readonly slackError: string,
+  ) {
+    super(`Slack ${method} failed: ${slackError}`);
+  }
+}
+
+export type SlackCallObserver = (method: string, outcome: 'ok' | 'error' | 'rate_limited' | 'http_error') => void;
+
+/**
+ * The Web API gateway. Rate limits (429) are waited out as `Retry-After` says and 5xx answers
+ * are retried a few times inside WebClient; what still fails is thrown, and the job's own retry
+ * (BullMQ backoff) takes over. Each step's result is recorded by the caller before the next.
+ */
+export function createSlackGateway(opts: {
+  token: string;
+  apiUrl: string;
+  log: Logger;
+  observe?: SlackCallObserver;
+  retries?: number;
+}): SlackGateway {
+  const client = new WebClient(opts.token, {
+    slackApiUrl: opts.apiUrl,
+    logger: slackLogger(opts.log),
+    timeout: 15_000,
+    retryConfig: { retries: opts.retries ?? 4, factor: 2, minTimeout: 200, maxTimeout: 3_000, randomize: true },
+  });
+  const observe = opts.observe ?? (() => {});
+  client.on(WebClientEvent.RATE_LIMITED, (_sec: number, { url }: { url: string }) => {
+    observe(url.replace(opts.apiUrl, ''), 'rate_limited');
+  });
+
+  let botUser: Promise<string> | undefined;
+
+  async function call<T = Record<string, unknown>>(method: string, args: Record<string, unknown>): Promise<T> {
+    try {
+      const res = (await client.apiCall(method, args)) as unknown as T;
+      observe(method, 'ok');
+      return res;
+    } catch (err) {
+      const e = err as { code?: string; data?: { error?: string } };
+      if (e.code === ErrorCode.PlatformError) {
+        observe(method, 'error');
+        throw new SlackApiError(method, e.data?.error ?? 'unknown_error');
+      }
+      observe(method, 'http_error');
+      throw err;
+    }
+  }
+
+  const isErr = (err: unknown, ...codes: string[]) => err instanceof SlackApiError && codes.includes(err.slackError);
+
+  return {
+    botUserId() {
+      botUser ??= call<{ user_id: string }>('auth.test', {}).then((r) => r.user_id);
+      botUser.catch(() => {
+        botUser = undefined;
+      });
+      return botUser;
+    },
+
+    async createChannel(name) {
+      try {
+        const res = await call<{ channel: { id: string } }>('conversations.create', { name, is_private: false });
+        return { ok: true, id: res.channel.id };
+      } catch (err) {
+        if (isErr(err, 'name_taken')) return { ok: false, error: 'name_taken' };
+        if (isErr(err, 'invalid_name_specials', 'invalid_name', 'invalid_name_maxlength', 'invalid_name_required', 'invalid_name_punctuation')) return { ok: false, error: 'invalid_name' };
+        throw err;
+      }
+    },
+
+    async findChannelByName(name) {
+      let cursor: string | undefined;
+      for (let page = 0; page < 100; page++) {
+        const res = await call<{ channels: { id: string; name: string; creator: string }[]; response_metadata?: { next_cursor?: string } }>(
+          'conversations.list',
+          { types: 'public_channel', exclude_archived: false, limit: 1000, ...(cursor ? { cursor } : {}) },
+        );
+        const hit = res.channels.find((c) => c.name === name);
+        if (hit) return { id: hit.id, creator: hit.creator };
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (!cursor) return null;
+      }
+      return null;
+    },
+
+    async invite(channelId, userIds) {
+      if (userIds.length === 0) return;
+      try {
+        await call('conversations.invite', { channel: channelId, users: userIds.join(','), force: true });
+      } catch (err) {
+        if (isErr(err, 'already_in_channel', 'cant_invite_self')) return;
+        // One bad id must not keep the others out: invite them one by one.
+        if (isErr(err, 'user_not_found', 'cant_invite', 'user_is_restricted') && userIds.length > 1) {
+          for (const u of userIds) {
+            try {
+              await call('conversations.invite', { channel: channelId, users: u });
+            } catch (e) {
+              if (!isErr(e, 'already_in_channel', 'cant_invite_self', 'user_not_found', 'cant_invite', 'user_is_restricted')) throw e;
+              opts.log.warn({ channelId, user: u, error: (e as SlackApiError).slackError }, 'could not invite responder');
+            }
+          }
+          return;
+        }
+        throw err;
+      }
+    },
+
+    async postMessage(channelId, msg, metadata) {
+      const res = await call<{ ts: string }>('chat.postMessage', {
+        channel: channelId,
+        text: msg.text,
+        blocks: msg.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+        ...(metadata ? { metadata: { event_type: metadata.eventType, event_payload: { key: metadata.key } } } : {}),
+      });
+      return res.ts;
+    },
+
+    async updateMessage(channelId, ts, msg, metadata) {
+      await call('chat.update', {
+        channel: channelId,
+        ts,
+        text: msg.text,
+        blocks: msg.blocks,
+        ...(metadata ? { metadata: { event_type: metadata.eventType, event_payload: { key: metadata.key } } } : {}),
+      });
+    },
+
+    async findMessageByMetadata(channelId, eventType, key) {
+      const me = await this.botUserId();
+      let cursor: string | undefined;
+      // Beacon's own messages are near the top of a fresh incident channel; a few pages suffice.
+      for (let page = 0; page < 5; page++) {
+        const res = await call<{
+          messages: { ts: string; user?: string; metadata?: { event_type?: string; event_payload?: { key?: string } } }[];
+          response_metadata?: { next_cursor?: string };
+        }>('conversations.history', { channel: channelId, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
+        const hit = res.messages.find(
+          (m) => m.metadata?.event_type === eventType && m.metadata.event_payload?.key === key && (!m.user || m.user === me),
+        );
+        if (hit) return hit.ts;
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (!cursor) return null;
+      }
+      return null;
+    },
+
+    async pin(channelId, ts) {
+      try {
+        await call('pins.add', { channel: channelId, timestamp: ts });
+      } catch (err) {
+        if (isErr(err, 'already_pinned')) return;
+        throw err;
+      }
+    },
+
+    async setTopic(channelId, topic) {
+      await call('conversations.setTopic', { channel: channelId, topic });
+    },
+
+    async postEphemeral(channelId, userId, msg) {
+      try {
+        await call('chat.postEphemeral', { channel: channelId, user: userId, text: msg.text, blocks: msg.blocks });
+      } catch (err) {
+        // The person left the channel: nothing useful to retry.
+        if (isErr(err, 'user_not_in_channel', 'channel_not_found')) return;
+        throw err;
+      }
+    },
+
+    async getMessage(channelId, ts) {
+      const res = await call<{ messages: { ts: string; text?: string; user?: string }[] }>('conversations.history', {
+        channel: channelId,
+        latest: ts,
+        oldest: ts,
+        inclusive: true,
+        limit: 1,
+      });
+      const m = res.messages.find((x) => x.ts === ts);
+      return m ? { ts: m.ts, text: m.text ?? '', ...(m.user ? { user: m.user } : {}) } : null;
+    },
+
+    async uploadFile(channelId, p) {
+      await client.filesUploadV2({
+        channel_id: channelId,
+        filename: p.filename,
+        title: p.title,
+        content: p.content,
+        initial_comment: p.comment,
+      });
+      observe('files.uploadV2', 'ok');
+    },
+
+    async usergroupMembers(groupId) {
+      const res = await call<{ users: string[] }>('usergroups.users.list', { usergroup: groupId });
+      return res.users;
+    },
+  };
+}

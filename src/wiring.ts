@@ -1,0 +1,180 @@
+import type { Server } from 'node:http';
+import { App } from '@slack/bolt';
+import { Worker } from 'bullmq';
+import type { Config } from './config.js';
+import { intakeModules } from './intake/sources.js';
+import { signatureChecks } from './intake/signature-checks.js';
+import { parseChanges } from './intake/changes.js';
+import { IncidentService } from './incidents/service.js';
+import { IncidentStore } from './incidents/store.js';
+import { createHttpServer } from './http/server.js';
+import { QUEUES, type QueueName } from './jobs/catalog.js';
+import { handlers, processor } from './jobs/processors.js';
+import { Queues } from './jobs/queues.js';
+import { bullScheduler } from './jobs/scheduler.js';
+import { Keys } from './keys.js';
+import type { Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { connect, ping, whenReady, type Redis } from './redis.js';
+import { ChangeStore } from './changes/store.js';
+import { createSlackGateway, type SlackGateway } from './slack/gateway.js';
+import { registerListeners } from './slack/listeners/index.js';
+import { slackLogger } from './slack/logger.js';
+import { BeaconReceiver } from './slack/receiver.js';
+import { TimelineStore } from './timeline/store.js';
+
+/**
+ * The one place that builds clients, stores, queues and services from the parsed config.
+ * Nothing is opened at import time anywhere in Beacon; everything starts here.
+ */
+export interface RunOptions {
+  config: Config;
+  log: Logger;
+  metrics?: Metrics;
+  now?: () => Date;
+}
+
+export interface Running {
+  close(): Promise<void>;
+}
+
+export interface RunningWeb extends Running {
+  server: Server;
+  port: number;
+  redis: Redis;
+}
+
+export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
+  const { config, log } = opts;
+  const metrics = opts.metrics ?? createMetrics();
+  const now = opts.now ?? (() => new Date());
+  const keys = new Keys(config.redis.prefix);
+  const redis = connect(config.redis.url, 'command', 'web');
+  const queues = new Queues(redis, keys);
+  const store = new IncidentStore(redis, keys);
+  // Not fatal: /readyz says 503 and webhooks answer 503 until Redis is there.
+  if (!(await whenReady(redis, 5000))) log.warn('Redis is not reachable yet; answering 503 until it is');
+
+  const socketMode = !!config.slack.appToken;
+  const receiver = socketMode ? undefined : new BeaconReceiver(config.slack.signingSecret!, log.child({ mod: 'slack' }));
+  const app = new App({
+    token: config.slack.botToken,
+    ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken! }),
+    clientOptions: { slackApiUrl: config.slack.apiUrl },
+    logger: slackLogger(log.child({ mod: 'bolt' })),
+    tokenVerificationEnabled: false,
+    ignoreSelf: false,
+  });
+  registerListeners(app, { queues, store, log: log.child({ mod: 'listeners' }), now });
+  app.error(async (err) => {
+    log.error({ err: err.message }, 'Slack listener error');
+  });
+
+  const server = createHttpServer({
+    log,
+    metrics,
+    ready: () => ping(redis),
+    ...(receiver ? { slack: (req, res, raw) => receiver.handle(req, res, raw) } : {}),
+    webhooks: {
+      queues,
+      storeReady: () => whenReady(redis, 1500),
+      token: config.webhooks.token,
+      sources: intakeModules,
+      signatures: signatureChecks({
+        ...(config.webhooks.pagerdutySecret ? { pagerduty: config.webhooks.pagerdutySecret } : {}),
+        ...(config.webhooks.grafanaSecret ? { grafana: config.webhooks.grafanaSecret } : {}),
+      }),
+      metrics,
+      log,
+      now,
+      changes: parseChanges,
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, () => resolve());
+  });
+  if (socketMode) await app.start();
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
+  log.info({ port, socketMode }, 'web listening');
+
+  return {
+    server,
+    port,
+    redis,
+    async close() {
+      // Stop taking requests, let in-flight ones finish, then drop connections.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      if (socketMode) await app.stop();
+      await queues.close();
+      redis.disconnect();
+    },
+  };
+}
+
+export interface RunningWorker extends Running {
+  workers: Worker[];
+  slack: SlackGateway;
+}
+
+export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
+  const { config, log } = opts;
+  const metrics = opts.metrics ?? createMetrics();
+  const now = opts.now ?? (() => new Date());
+  const keys = new Keys(config.redis.prefix);
+  // The worker waits out a Redis restart instead of failing jobs on it.
+  const redis = connect(config.redis.url, 'blocking', 'worker');
+  const queues = new Queues(redis, keys);
+  const lockDuration = Math.round(config.worker.lockSeconds * 1000);
+  const store = new IncidentStore(redis, keys, lockDuration);
+  const timeline = new TimelineStore(redis, keys);
+  const changes = new ChangeStore(redis, keys);
+  const slack = createSlackGateway({
+    token: config.slack.botToken,
+    apiUrl: config.slack.apiUrl,
+    log: log.child({ mod: 'slack' }),
+    observe: (method, outcome) => metrics.slackCalls.inc({ method, outcome }),
+  });
+  const incidents = new IncidentService({
+    store,
+    timeline,
+    slack,
+    scheduler: bullScheduler(queues),
+    log: log.child({ mod: 'incidents' }),
+    now,
+    settings: { responders: config.incidents.responders, channelPrefix: config.incidents.channelPrefix },
+  });
+  const run = processor(handlers({ incidents, changes, log }), log);
+  const workers = (Object.values(QUEUES) as QueueName[]).map((name) => {
+    const w = new Worker(name, run, {
+      connection: redis,
+      prefix: keys.queuePrefix,
+      concurrency: config.worker.concurrency,
+      lockDuration,
+      stalledInterval: Math.min(30_000, lockDuration),
+      maxStalledCount: 5,
+    });
+    w.on('completed', (job) => metrics.jobs.inc({ queue: name, name: job.name, outcome: 'completed' }));
+    w.on('failed', (job, err) => {
+      metrics.jobs.inc({ queue: name, name: job?.name ?? 'unknown', outcome: 'failed' });
+      log.warn({ queue: name, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed');
+    });
+    w.on('error', (err) => log.error({ queue: name, err: err.message }, 'worker error'));
+    return w;
+  });
+  log.info({ queues: Object.values(QUEUES), concurrency: config.worker.concurrency }, 'worker running');
+  return {
+    workers,
+    slack,
+    async close() {
+      // worker.close() waits for active jobs to finish: nothing half-done on a deploy.
+      await Promise.all(workers.map((w) => w.close()));
+      await queues.close();
+      redis.disconnect();
+    },
+  };
+}
