@@ -50,7 +50,7 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
   const now = opts.now ?? (() => new Date());
   const keys = new Keys(config.redis.prefix);
   const redis = connect(config.redis.url, 'command', 'web');
-  const queues = new Queues(redis, keys);
+  const queues = new Queues(redis, keys, (err) => log.debug({ err: err.message }, 'queue connection error'));
   const store = new IncidentStore(redis, keys);
   // Not fatal: /readyz says 503 and webhooks answer 503 until Redis is there.
   if (!(await whenReady(redis, 5000))) log.warn('Redis is not reachable yet; answering 503 until it is');
@@ -128,7 +128,7 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
   const keys = new Keys(config.redis.prefix);
   // The worker waits out a Redis restart instead of failing jobs on it.
   const redis = connect(config.redis.url, 'blocking', 'worker');
-  const queues = new Queues(redis, keys);
+  const queues = new Queues(redis, keys, (err) => log.debug({ err: err.message }, 'queue connection error'));
   const lockDuration = Math.round(config.worker.lockSeconds * 1000);
   const store = new IncidentStore(redis, keys, lockDuration);
   const timeline = new TimelineStore(redis, keys);

@@ -54,7 +54,7 @@ export function createHttpServer(deps: HttpDeps): Server {
         // Do not read the rest of a huge body: answer and close the connection.
         res.setHeader('connection', 'close');
         sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
-        res.on('finish', () => req.socket.destroy());
+        res.on('finish', () => req.socket?.destroy());
         return;
       }
       throw err;

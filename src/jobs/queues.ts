@@ -7,9 +7,13 @@ import { DEFAULT_JOB_OPTIONS, JOBS, QUEUES, type JobData, type JobName, type Que
 export class Queues {
   readonly byName: Record<QueueName, Queue>;
 
-  constructor(connection: Redis, keys: Keys) {
-    const make = (name: QueueName) =>
-      new Queue(name, { connection, prefix: keys.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS as JobsOptions });
+  constructor(connection: Redis, keys: Keys, onError: (err: Error) => void = () => {}) {
+    const make = (name: QueueName) => {
+      const q = new Queue(name, { connection, prefix: keys.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS as JobsOptions });
+      // Connection errors surface as 503s and /readyz; without a listener BullMQ prints each one.
+      q.on('error', onError);
+      return q;
+    };
     this.byName = { intake: make(QUEUES.intake), incidents: make(QUEUES.incidents) };
   }
 

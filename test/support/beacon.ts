@@ -73,6 +73,7 @@ export async function startBeacon(opts: { env?: Record<string, string>; worker?:
   const url = `http://127.0.0.1:${web.port}`;
   sim.setRequestUrl(`${url}/slack/events`);
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
   return {
     sim,
     config,
