@@ -757,6 +757,14 @@ interface StoredView {
 
 type Handler = (p: Params) => Obj;
 
+/** Checked message arguments; `metadata: null` means "remove it" (chat.update with `{}`). */
+interface MessageContent {
+  text?: string;
+  blocks?: Obj[];
+  attachments?: Obj[];
+  metadata?: SimMessage['metadata'] | null;
+}
+
 const SEEDED_USERS: SimUser[] = [
   { id: 'U0000001', name: 'alice', real_name: 'Alice Adams', is_bot: false },
   { id: 'U0000002', name: 'bob', real_name: 'Bob Brown', is_bot: false },
@@ -1731,8 +1739,8 @@ export class SlackSimulator {
    * text / blocks / attachments / metadata of chat.postMessage and friends, checked as Slack
    * checks them. Absent arguments stay undefined so chat.update can tell "not given" from "empty".
    */
-  private messageContent(p: Params): { text?: string; blocks?: Obj[]; attachments?: Obj[]; metadata?: SimMessage['metadata'] | null } {
-    const out: ReturnType<SlackSimulator['messageContent']> = {};
+  private messageContent(p: Params): MessageContent {
+    const out: MessageContent = {};
     const text = str(p, 'text');
     if (text !== undefined) {
       // Slack's limit: longer text is refused rather than cut.
