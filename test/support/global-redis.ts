@@ -11,8 +11,9 @@ export async function setup() {
   let url = process.env.REDIS_URL;
   if (!url) {
     if (!haveRedisServer()) {
-      console.error(NO_REDIS_HINT);
-      throw new Error(NO_REDIS_HINT);
+      // One line, then stop: a stack trace would only bury the fix.
+      process.stderr.write(`${NO_REDIS_HINT}\n`);
+      process.exit(1);
     }
     handle = await startRedisServer();
     url = handle.url;
