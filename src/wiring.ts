@@ -105,8 +105,16 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
     redis,
     async close() {
       // Stop taking requests, let in-flight ones finish, then drop connections.
+      // Keep-alive connections that finish a request after close() would otherwise linger until
+      // their idle timeout; close each as soon as it is idle, and all of them after 10 s.
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        const force = setTimeout(() => server.closeAllConnections(), 10_000);
+        server.close(() => {
+          clearInterval(idle);
+          clearTimeout(force);
+          resolve();
+        });
         server.closeIdleConnections();
       });
       if (socketMode) await app.stop();
