@@ -67,6 +67,10 @@ export class Keys {
   changeIds(service: string): string {
     return `${this.prefix}:{changes:${digest(service.toLowerCase())}}:ids`;
   }
+  /** Cluster-wide counters (jobs, Slack calls) that every worker adds to. */
+  metrics(): string {
+    return `${this.prefix}:metrics`;
+  }
   /** Idempotency marks for Slack deliveries and other effects keyed by a source id. */
   once(scope: string, id: string): string {
     return `${this.prefix}:once:${scope}:${digest(id)}`;

@@ -14,7 +14,8 @@ import { Queues } from './jobs/queues.js';
 import { bullScheduler } from './jobs/scheduler.js';
 import { Keys } from './keys.js';
 import type { Logger } from './log.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { SharedCounters, createMetrics, type Metrics } from './metrics.js';
+import { redisCounterStore } from './metrics-store.js';
 import { connect, ping, whenReady, type Redis } from './redis.js';
 import { ChangeStore } from './changes/store.js';
 import { createSlackGateway, type SlackGateway } from './slack/gateway.js';
@@ -40,20 +41,23 @@ export interface Running {
 
 export interface RunningWeb extends Running {
   server: Server;
+  metrics: Metrics;
   port: number;
   redis: Redis;
 }
 
 export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
   const { config, log } = opts;
-  const metrics = opts.metrics ?? createMetrics();
   const now = opts.now ?? (() => new Date());
   const keys = new Keys(config.redis.prefix);
   const redis = connect(config.redis.url, 'command', 'web');
   const queues = new Queues(redis, keys, (err) => log.debug({ err: err.message }, 'queue connection error'));
   const store = new IncidentStore(redis, keys);
+  const metrics =
+    opts.metrics ?? createMetrics({ shared: redisCounterStore(redis, keys), openIncidents: () => store.listOpen(1000) });
   // Not fatal: /readyz says 503 and webhooks answer 503 until Redis is there.
   if (!(await whenReady(redis, 5000))) log.warn('Redis is not reachable yet; answering 503 until it is');
+  else await checkEvictionPolicy(redis, log);
 
   const socketMode = !!config.slack.appToken;
   const receiver = socketMode ? undefined : new BeaconReceiver(config.slack.signingSecret!, log.child({ mod: 'slack' }));
@@ -101,6 +105,7 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
 
   return {
     server,
+    metrics,
     port,
     redis,
     async close() {
@@ -131,11 +136,13 @@ export interface RunningWorker extends Running {
 
 export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
   const { config, log } = opts;
-  const metrics = opts.metrics ?? createMetrics();
   const now = opts.now ?? (() => new Date());
   const keys = new Keys(config.redis.prefix);
   // The worker waits out a Redis restart instead of failing jobs on it.
   const redis = connect(config.redis.url, 'blocking', 'worker');
+  const counters = new SharedCounters(redisCounterStore(redis, keys));
+  counters.start();
+  if (await whenReady(redis, 5000)) await checkEvictionPolicy(redis, log);
   const queues = new Queues(redis, keys, (err) => log.debug({ err: err.message }, 'queue connection error'));
   const lockDuration = Math.round(config.worker.lockSeconds * 1000);
   const store = new IncidentStore(redis, keys, lockDuration);
@@ -145,7 +152,7 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
     token: config.slack.botToken,
     apiUrl: config.slack.apiUrl,
     log: log.child({ mod: 'slack' }),
-    observe: (method, outcome) => metrics.slackCalls.inc({ method, outcome }),
+    observe: (method, outcome) => counters.inc('slack', { method, outcome }),
   });
   const incidents = new IncidentService({
     store,
@@ -166,9 +173,9 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
       stalledInterval: Math.min(30_000, lockDuration),
       maxStalledCount: 5,
     });
-    w.on('completed', (job) => metrics.jobs.inc({ queue: name, name: job.name, outcome: 'completed' }));
+    w.on('completed', (job) => counters.inc('jobs', { queue: name, name: job.name, outcome: 'completed' }));
     w.on('failed', (job, err) => {
-      metrics.jobs.inc({ queue: name, name: job?.name ?? 'unknown', outcome: 'failed' });
+      counters.inc('jobs', { queue: name, name: job?.name ?? 'unknown', outcome: 'failed' });
       log.warn({ queue: name, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed');
     });
     w.on('error', (err) => log.error({ queue: name, err: err.message }, 'worker error'));
@@ -181,8 +188,24 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
     async close() {
       // worker.close() waits for active jobs to finish: nothing half-done on a deploy.
       await Promise.all(workers.map((w) => w.close()));
+      await counters.stop();
       await queues.close();
       redis.disconnect();
     },
   };
+}
+
+/**
+ * BullMQ and Beacon's state need Redis to keep every key: with an eviction policy other than
+ * `noeviction`, a full Redis silently drops jobs and incidents. Managed Redis may refuse CONFIG.
+ */
+async function checkEvictionPolicy(redis: Redis, log: Logger): Promise<void> {
+  try {
+    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
+    if (policy && policy !== 'noeviction') {
+      log.warn({ policy }, `Redis maxmemory-policy is ${policy}: set it to noeviction, or Redis may evict queued alerts and incident state when full`);
+    }
+  } catch (err) {
+    log.debug({ err: (err as Error).message }, 'could not read maxmemory-policy');
+  }
 }

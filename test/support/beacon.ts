@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, secretValues, type Config } from '../../src/config.js';
 import { SlackSimulator } from '../../src/dev/slack-simulator.js';
 import { createLogger } from '../../src/log.js';
-import { createMetrics, type Metrics } from '../../src/metrics.js';
+import type { Metrics } from '../../src/metrics.js';
 import { startWeb, startWorker, type RunningWeb, type RunningWorker } from '../../src/wiring.js';
 
 export const BOT_TOKEN = 'xoxb-test-0000000000-beacon-bot-token';
@@ -43,6 +43,7 @@ export interface TestBeacon {
   config: Config;
   web: RunningWeb;
   worker?: RunningWorker;
+  /** The web process's metrics (job and Slack counters come from every worker via Redis). */
   metrics: Metrics;
   url: string;
   /** Everything Beacon logged, as written (after secret scrubbing). */
@@ -67,9 +68,8 @@ export async function startBeacon(opts: { env?: Record<string, string>; worker?:
     },
   });
   const log = createLogger({ level: config.logLevel, secrets: secretValues(config), out });
-  const metrics = createMetrics();
-  const web = await startWeb({ config, log, metrics });
-  const worker = opts.worker === false ? undefined : await startWorker({ config, log, metrics });
+  const web = await startWeb({ config, log });
+  const worker = opts.worker === false ? undefined : await startWorker({ config, log });
   const url = `http://127.0.0.1:${web.port}`;
   sim.setRequestUrl(`${url}/slack/events`);
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
@@ -79,8 +79,8 @@ export async function startBeacon(opts: { env?: Record<string, string>; worker?:
     config,
     web,
     ...(worker ? { worker } : {}),
-    metrics,
     url,
+    metrics: web.metrics,
     redis,
     logs: () => captured,
     async post(path, body, o = {}) {
