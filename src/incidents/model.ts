@@ -30,10 +30,14 @@ export interface Incident {
   mitigatedAt?: string;
   resolvedAt?: string;
   resolvedBy?: string;
+  /** Set by `reopen`; the quiet-period reminder counts from the latest of this and `lastUpdateAt`. */
+  reopenedAt?: string;
+  reopenedBy?: string;
   resolution?: string;
   mitigation?: string;
   lastUpdateAt?: string;
   lastUpdate?: string;
+  lastUpdateBy?: string;
   /** Alerts Alertmanager reported as cut from its payloads (`truncatedAlerts`, latest value). */
   truncatedAlerts?: number;
   /** Delivery ids of the latest commands applied (idempotency of retried jobs). */
@@ -125,7 +129,10 @@ const NEXT: Record<IncidentStatus, IncidentStatus[]> = {
 
 export function acknowledge(i: Incident, user: string | undefined, at: Date): Outcome<Incident> {
   if (i.status === 'resolved') return { ok: false, reason: 'This incident is already resolved. Use `/incident reopen` first.' };
-  if (i.status !== 'triggered') return { ok: false, reason: `Already ${i.status}${i.acknowledgedBy ? ` by <@${i.acknowledgedBy}>` : ''}.` };
+  if (i.status !== 'triggered') {
+    const by = i.acknowledgedBy && /^[UW][A-Z0-9]+$/.test(i.acknowledgedBy) ? ` by <@${i.acknowledgedBy}>` : '';
+    return { ok: false, reason: `This incident was already acknowledged${by}; it is ${i.status} now.` };
+  }
   return {
     ok: true,
     value: {
@@ -140,8 +147,8 @@ export function acknowledge(i: Incident, user: string | undefined, at: Date): Ou
 }
 
 export function mitigate(i: Incident, user: string | undefined, what: string | undefined, at: Date): Outcome<Incident> {
-  if (i.status === 'resolved') return { ok: false, reason: 'This incident is already resolved.' };
-  if (i.status === 'mitigated') return { ok: false, reason: 'Already mitigated.' };
+  if (i.status === 'resolved') return { ok: false, reason: 'This incident is already resolved. Use `/incident reopen` first.' };
+  if (i.status === 'mitigated') return { ok: false, reason: 'This incident is already mitigated. Resolve it when it is over.' };
   return {
     ok: true,
     value: {
@@ -156,7 +163,7 @@ export function mitigate(i: Incident, user: string | undefined, what: string | u
 }
 
 export function resolve(i: Incident, user: string | undefined, what: string | undefined, at: Date): Outcome<Incident> {
-  if (i.status === 'resolved') return { ok: false, reason: 'Already resolved.' };
+  if (i.status === 'resolved') return { ok: false, reason: 'This incident is already resolved.' };
   return {
     ok: true,
     value: {
@@ -170,11 +177,36 @@ export function resolve(i: Incident, user: string | undefined, what: string | un
   };
 }
 
-export function reopen(i: Incident, at: Date): Outcome<Incident> {
+/** Takes a resolved incident back to `acknowledged` (someone is on it: whoever reopened it). */
+export function reopen(i: Incident, user: string | undefined, at: Date): Outcome<Incident> {
   if (i.status !== 'resolved') return { ok: false, reason: `Only a resolved incident can be reopened; this one is ${i.status}.` };
-  const { resolvedAt: _r, resolvedBy: _b, ...rest } = i;
-  void at;
-  return { ok: true, value: { ...rest, status: 'acknowledged' } };
+  const { resolvedAt: _r, resolvedBy: _b, resolution: _s, ...rest } = i;
+  return {
+    ok: true,
+    value: {
+      ...rest,
+      status: 'acknowledged',
+      reopenedAt: at.toISOString(),
+      ...(user ? { reopenedBy: user } : {}),
+      ...(i.lead || !user ? {} : { lead: user }),
+    },
+  };
+}
+
+/** A status update: the latest one is shown on the card; each restarts the reminder's clock. */
+export function postUpdate(i: Incident, user: string, text: string, at: Date): Outcome<Incident> {
+  const t = text.trim();
+  if (!t) return { ok: false, reason: 'Say what the update is: `/incident update <text>`.' };
+  return { ok: true, value: { ...i, lastUpdate: t, lastUpdateAt: at.toISOString(), lastUpdateBy: user } };
+}
+
+/**
+ * When the quiet period a reminder waits out started: the latest update, reopening or opening.
+ * A reminder job carries the anchor it was scheduled for and does nothing once it moved.
+ */
+export function reminderAnchor(i: Incident): string {
+  const times = [i.createdAt, i.reopenedAt, i.lastUpdateAt].filter((t): t is string => !!t);
+  return times.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
 }
 
 export function setSeverity(i: Incident, severity: Severity): Outcome<Incident> {
@@ -183,6 +215,7 @@ export function setSeverity(i: Incident, severity: Severity): Outcome<Incident> 
 }
 
 export function setLead(i: Incident, user: string): Outcome<Incident> {
+  if (!/^[UW][A-Z0-9]+$/.test(user)) return { ok: false, reason: 'Mention the new lead: `/incident lead @someone`.' };
   if (i.lead === user) return { ok: false, reason: `<@${user}> already leads this incident.` };
   return { ok: true, value: { ...i, lead: user } };
 }
