@@ -3,6 +3,7 @@ import { durations, type Incident } from '../../incidents/model.js';
 import { cut, esc, link, mention, slackDate } from '../escape.js';
 import { ACTIONS } from './ids.js';
 import { context, plain, section, type Block, type SlackMessage } from './types.js';
+import { userText } from './user-text.js';
 
 export const SEVERITY_ICON: Record<Severity, string> = { sev1: '🔴', sev2: '🟠', sev3: '🟡', sev4: '🔵' };
 export const SEVERITY_LABEL: Record<Severity, string> = {
@@ -48,8 +49,12 @@ export function renderCard(inc: Incident, now: Date): SlackMessage {
     { type: 'section', fields: fields.map((t) => ({ type: 'mrkdwn', text: t })) },
   ];
   if (inc.description) blocks.push(section(cut(esc(inc.description), 2900)));
-  if (inc.lastUpdate) blocks.push(section(`*Latest update* (${slackDate(inc.lastUpdateAt ?? now.toISOString(), '{time}')})\n${cut(esc(inc.lastUpdate), 2800)}`));
-  if (inc.status === 'resolved' && inc.resolution) blocks.push(section(`*Resolution*\n${cut(esc(inc.resolution), 2900)}`));
+  if (inc.lastUpdate) {
+    const by = inc.lastUpdateBy ? ` by ${mention(inc.lastUpdateBy)}` : '';
+    blocks.push(section(`*Latest update* (${slackDate(inc.lastUpdateAt ?? now.toISOString(), '{time}')}${by})\n${cut(userText(inc.lastUpdate), 2800)}`));
+  }
+  if (inc.status !== 'resolved' && inc.mitigation) blocks.push(section(`*Mitigation*\n${cut(userText(inc.mitigation), 2900)}`));
+  if (inc.status === 'resolved' && inc.resolution) blocks.push(section(`*Resolution*\n${cut(userText(inc.resolution), 2900)}`));
 
   const links = [
     ...(inc.link ? [link(inc.link, 'Alert source')] : []),
@@ -65,6 +70,7 @@ export function renderCard(inc: Incident, now: Date): SlackMessage {
     ),
   );
   blocks.push({ type: 'actions', block_id: 'incident_controls', elements: controls(inc) });
+  if (inc.status === 'resolved') blocks.push(context('Resolved. `/incident reopen` takes it back if it is not over.'));
   return {
     text: `${SEVERITY_LABEL[inc.severity]} ${STATUS_LABEL[inc.status]}: ${esc(cut(inc.title, 300))}`,
     blocks,

@@ -1,0 +1,76 @@
+import { durations, type Incident } from '../../incidents/model.js';
+import { cut, esc, mention } from '../escape.js';
+import { formatDuration, SEVERITY_ICON, SEVERITY_LABEL, STATUS_LABEL } from './card.js';
+import { context, section, type SlackMessage } from './types.js';
+import { mentionTarget, userText } from './user-text.js';
+
+/**
+ * What Beacon says in the incident channel when something changes, and the short private answers
+ * to the one who asked. Pure: incident and actor in, message out; typed text goes through `userText`.
+ */
+const msg = (text: string): SlackMessage => ({ text, blocks: [section(cut(text, 2990))] });
+const said = (text: string | undefined) => (text ? `: ${cut(userText(text), 2500)}` : '.');
+
+export const announce = {
+  acknowledged(inc: Incident, by: string): SlackMessage {
+    const lead = inc.lead === by ? ' and leads it' : inc.lead ? `; ${mention(inc.lead)} leads it` : '';
+    return msg(`👀 ${mention(by)} acknowledged the incident${lead}.`);
+  },
+  mitigated(inc: Incident, by: string, text: string | undefined): SlackMessage {
+    void inc;
+    return msg(`🩹 ${mention(by)} marked the incident mitigated${said(text)}`);
+  },
+  resolved(inc: Incident, by: string, text: string | undefined, now: Date): SlackMessage {
+    const took = formatDuration(durations(inc, now).toResolve);
+    return msg(`✅ ${mention(by)} resolved the incident after ${took}${said(text)}`);
+  },
+  reopened(inc: Incident, by: string): SlackMessage {
+    return msg(`🔁 ${mention(by)} reopened the incident. It is acknowledged again; ${mention(inc.lead)} leads it.`);
+  },
+  severity(inc: Incident, by: string, from: Incident['severity'] | undefined): SlackMessage {
+    const was = from ? ` from ${from}` : '';
+    return msg(`${SEVERITY_ICON[inc.severity]} ${mention(by)} changed the severity${was} to *${SEVERITY_LABEL[inc.severity]}*.`);
+  },
+  lead(inc: Incident, by: string): SlackMessage {
+    if (inc.lead === by) return msg(`🧭 ${mention(by)} now leads the incident.`);
+    return msg(`🧭 ${mention(by)} handed the lead to ${mention(inc.lead)}.`);
+  },
+  /** A status update, posted to the channel as its own message. */
+  update(inc: Incident, by: string, text: string): SlackMessage {
+    const body = cut(userText(text), 2900);
+    return {
+      text: `Status update from ${mention(by)}: ${cut(userText(text), 300)}`,
+      blocks: [
+        section(`📣 *Status update*\n${body}`),
+        context(`${mention(by)} · #${inc.number} ${esc(cut(inc.title, 150))} · ${inc.severity} · ${STATUS_LABEL[inc.status]}`),
+      ],
+    };
+  },
+};
+
+/** Answers only the one who typed sees. */
+export const reply = {
+  noted: (): SlackMessage => msg('📝 Noted in the timeline (not posted to the channel).'),
+  task: (text: string): SlackMessage => msg(`☑️ Follow-up recorded for the postmortem: ${cut(userText(text), 2500)}`),
+};
+
+/** The escalation of an incident nobody acknowledged: mentions everyone it should reach. */
+export function renderEscalation(inc: Incident, targets: string[], n: number, max: number, now: Date): SlackMessage {
+  const who = [...new Set(targets)].map(mentionTarget).filter((m): m is string => !!m);
+  const waited = formatDuration(durations(inc, now).elapsed);
+  const call = who.length ? `${who.join(' ')} please take a look` : 'Nobody is set to be paged (INCIDENT_RESPONDERS is empty): whoever reads this, please take a look';
+  const text =
+    `🚨 *Escalation ${n} of ${max}*: nobody has acknowledged *#${inc.number} ${esc(cut(inc.title, 200))}* (${inc.severity}) after ${waited}. ` +
+    `${call}: press *Acknowledge* on the pinned card or type \`/incident ack\`.`;
+  return { text: `Escalation ${n} of ${max}: #${inc.number} is not acknowledged`, blocks: [section(text)] };
+}
+
+/** The nudge to the lead when no update was posted for a while. */
+export function renderReminder(inc: Incident, quietMs: number, fallback: string[]): SlackMessage {
+  const who = inc.lead ? mention(inc.lead) : [...new Set(fallback)].map(mentionTarget).filter(Boolean).join(' ');
+  const text =
+    `⏰ ${who ? `${who}, ` : ''}no status update for ${formatDuration(quietMs)}. ` +
+    'Tell the channel where things stand with `/incident update &lt;text&gt;`' +
+    (inc.lead ? '.' : ', and take the lead with `/incident ack` or `/incident lead @someone`.');
+  return { text: `No status update for ${formatDuration(quietMs)}`, blocks: [section(text)] };
+}
