@@ -16,6 +16,11 @@ import { Keys } from './keys.js';
 import type { Logger } from './log.js';
 import { SharedCounters, createMetrics, type Metrics } from './metrics.js';
 import { redisCounterStore } from './metrics-store.js';
+import { postmortemRoute } from './http/postmortem-route.js';
+import type { ReportSources } from './reports/gather.js';
+import { ChecklistStore } from './runbooks/checklist-store.js';
+import type { Runbook } from './runbooks/format.js';
+import { loadRunbooks } from './runbooks/load.js';
 import { connect, ping, whenReady, type Redis } from './redis.js';
 import { ChangeStore } from './changes/store.js';
 import { createSlackGateway, type SlackGateway } from './slack/gateway.js';
@@ -53,6 +58,14 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
   const redis = connect(config.redis.url, 'command', 'web');
   const queues = new Queues(redis, keys, (err) => log.debug({ err: err.message }, 'queue connection error'));
   const store = new IncidentStore(redis, keys);
+  const runbooks = loadRunbookSet(config.runbooksDir, log);
+  const reports: ReportSources = {
+    incidents: store,
+    timeline: new TimelineStore(redis, keys),
+    changes: new ChangeStore(redis, keys),
+    checklists: new ChecklistStore(redis, keys),
+    runbooks: () => runbooks,
+  };
   const metrics =
     opts.metrics ?? createMetrics({ shared: redisCounterStore(redis, keys), openIncidents: () => store.listOpen(1000) });
   // Not fatal: /readyz says 503 and webhooks answer 503 until Redis is there.
@@ -78,6 +91,7 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
     log,
     metrics,
     ready: () => ping(redis),
+    extraRoutes: [postmortemRoute(reports, config.webhooks.token, now)],
     ...(receiver ? { slack: (req, res, raw) => receiver.handle(req, res, raw) } : {}),
     webhooks: {
       queues,
@@ -208,4 +222,11 @@ async function checkEvictionPolicy(redis: Redis, log: Logger): Promise<void> {
   } catch (err) {
     log.debug({ err: (err as Error).message }, 'could not read maxmemory-policy');
   }
+}
+
+/** Loads the runbooks once at start; a broken file is skipped with a warning, never fatal. */
+export function loadRunbookSet(dir: string, log: Logger): Runbook[] {
+  const { runbooks, problems } = loadRunbooks(dir);
+  for (const p of problems) log.warn({ file: p.file, line: p.line, severity: p.severity }, `runbook: ${p.message}`);
+  return runbooks;
 }

@@ -1,0 +1,56 @@
+import type { ChangeStore } from '../changes/store.js';
+import type { IncidentStore } from '../incidents/store.js';
+import type { ChecklistStore } from '../runbooks/checklist-store.js';
+import type { Runbook } from '../runbooks/format.js';
+import type { TimelineStore } from '../timeline/store.js';
+import { CHANGE_WINDOW_MS, type PostmortemInput } from './postmortem.js';
+
+/** Everything a report is built from, read from the stores. */
+export interface ReportSources {
+  incidents: IncidentStore;
+  timeline: TimelineStore;
+  changes: ChangeStore;
+  checklists: ChecklistStore;
+  runbooks: () => readonly Runbook[];
+}
+
+/**
+ * Collects the postmortem's inputs for one incident: its document, timeline, alerts, the changes
+ * to its service from six hours before detection to the end, and the matched runbook's steps.
+ */
+export async function gatherPostmortem(src: ReportSources, incidentId: string, now: Date): Promise<PostmortemInput | null> {
+  const incident = await src.incidents.get(incidentId);
+  if (!incident) return null;
+  const end = incident.resolvedAt ? new Date(incident.resolvedAt) : now;
+  const from = new Date(Date.parse(incident.detectedAt) - CHANGE_WINDOW_MS);
+  const [timeline, alerts, changes, checklistState] = await Promise.all([
+    src.timeline.list(incidentId),
+    src.incidents.alerts(incidentId),
+    incident.service ? src.changes.between(incident.service, from, end, 100) : Promise.resolve([]),
+    src.checklists.state(incidentId),
+  ]);
+  const first = checklistState.runbooks[0];
+  const runbook = first ? src.runbooks().find((r) => r.name === first) : undefined;
+  const ticks = first ? (checklistState.byRunbook[first]?.ticks ?? {}) : {};
+  return {
+    incident,
+    timeline,
+    alerts,
+    changes,
+    ...(runbook
+      ? {
+          checklist: {
+            runbook: runbook.name,
+            steps: runbook.steps.map((s) => ({
+              id: s.id,
+              text: s.text,
+              done: ticks[s.id]?.done ?? false,
+              ...(ticks[s.id]?.by ? { by: ticks[s.id]!.by } : {}),
+              ...(ticks[s.id]?.at ? { at: ticks[s.id]!.at } : {}),
+            })),
+          },
+        }
+      : {}),
+    now,
+  };
+}
