@@ -175,7 +175,11 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
     scheduler: bullScheduler(queues),
     log: log.child({ mod: 'incidents' }),
     now,
-    settings: { responders: config.incidents.responders, channelPrefix: config.incidents.channelPrefix },
+    settings: {
+      responders: config.incidents.responders,
+      channelPrefix: config.incidents.channelPrefix,
+      escalationMinutes: config.incidents.escalationMinutes,
+    },
   });
   const run = processor(handlers({ incidents, changes, log }), log);
   const workers = (Object.values(QUEUES) as QueueName[]).map((name) => {

@@ -1,18 +1,38 @@
 import { createHash } from 'node:crypto';
-import type { Alert } from '../domain.js';
+import type { Alert, Severity } from '../domain.js';
 import type { Logger } from '../log.js';
 import { renderAlerts } from '../slack/blocks/alerts.js';
+import { announce, renderEscalation, renderReminder, reply } from '../slack/blocks/announce.js';
 import { renderCard, renderTopic } from '../slack/blocks/card.js';
+import { renderDeclared } from '../slack/blocks/declared.js';
 import { METADATA } from '../slack/blocks/ids.js';
-import type { SlackMessage } from '../slack/blocks/types.js';
+import { section, type SlackMessage } from '../slack/blocks/types.js';
 import type { SlackGateway } from '../slack/gateway.js';
+import type { TimelineKind } from '../timeline/events.js';
 import type { TimelineStore } from '../timeline/store.js';
 import { channelName } from './channel-name.js';
-import { SEVERITIES, type Severity } from '../domain.js';
-import { esc } from '../slack/escape.js';
-import { section } from '../slack/blocks/types.js';
-import { acknowledge, mitigate, newIncidentFromAlert, resolve, setSeverity, type Incident, type Outcome } from './model.js';
+import { checkArgs, isStateVerb } from './commands.js';
+import {
+  acknowledge,
+  isOpen,
+  mitigate,
+  newDeclaredIncident,
+  newIncidentFromAlert,
+  postUpdate,
+  reminderAnchor,
+  reopen,
+  resolve,
+  setLead,
+  setSeverity,
+  type Incident,
+  type Outcome,
+} from './model.js';
 import type { IncidentStore } from './store.js';
+
+/** An unacknowledged incident is escalated at most this many times, ESCALATION_MINUTES apart. */
+export const MAX_ESCALATIONS = 3;
+/** A quiet incident's lead is nudged at most this many times per quiet period (6 h at 30 min). */
+export const MAX_REMINDERS = 12;
 
 /** Follow-up work the service asks for; BullMQ carries it (jobs/scheduler.ts). */
 export interface Scheduler {
@@ -21,6 +41,12 @@ export interface Scheduler {
   /** Debounced: many calls within a moment make one `chat.update` of the alerts message. */
   refreshAlerts(incidentId: string): Promise<void>;
   refreshCard(incidentId: string): Promise<void>;
+  /** Escalation number `n` after `delayMs`; one job id per incident and `n`. */
+  escalate(incidentId: string, n: number, delayMs: number): Promise<void>;
+  /** Drops pending escalations (the job also re-checks the state when it runs). */
+  cancelEscalation(incidentId: string): Promise<void>;
+  /** Reminder `n` of the quiet period that started at `anchor`; one job id per incident, anchor and `n`. */
+  remind(incidentId: string, anchor: string, n: number, delayMs: number): Promise<void>;
 }
 
 export interface IncidentServiceDeps {
@@ -30,18 +56,50 @@ export interface IncidentServiceDeps {
   scheduler: Scheduler;
   log: Logger;
   now: () => Date;
-  settings: { responders: string[]; channelPrefix: string };
+  settings: {
+    responders: string[];
+    channelPrefix: string;
+    /** ESCALATION_MINUTES; 0 turns escalation off. Default 10. */
+    escalationMinutes?: number;
+    /** How long an open incident may go without `/incident update` before its lead is nudged. Default 30. */
+    reminderMinutes?: number;
+  };
+  /**
+   * Who else an escalation should reach besides INCIDENT_RESPONDERS: user ids (`U…`) or user
+   * group ids (`S…`). The hook for the runbook's `escalation` group.
+   */
+  escalationTargets?: (incident: Incident) => Promise<string[]>;
 }
 
-function parseSeverity(arg: string): Severity | null {
-  const m = /^(?:sev)?\s*([1-4])$/i.exec(arg.trim());
-  return m ? SEVERITIES[Number(m[1]) - 1]! : null;
+/** A person's command or card click, as the `incident.command` job carries it. */
+export interface IncidentCommand {
+  incidentId: string;
+  verb: string;
+  args: string;
+  userId: string;
+  channelId?: string;
+  /** The Slack delivery it came from: applied, recorded and announced once. */
+  sourceId: string;
+}
+
+/** A declared incident, as the `incident.declare` job carries it. */
+export interface Declaration {
+  /** The Slack delivery (the command's trigger_id): the incident id derives from it. */
+  sourceId: string;
+  title: string;
+  severity: Severity;
+  service?: string;
+  description?: string;
+  userId: string;
+  channelId?: string;
 }
 
 /** Incident ids derive from what created them, so a retried job finds the id it made before. */
 export function incidentIdFor(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('base64url').replace(/[-_]/g, '').slice(0, 10).toLowerCase();
 }
+
+const shortHash = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 12);
 
 export class IncidentService {
   constructor(private readonly d: IncidentServiceDeps) {}
@@ -103,6 +161,7 @@ export class IncidentService {
       const res = await store.update(id, (cur) => acknowledge(cur, undefined, now));
       if (res.ok) {
         await timeline.append(id, { id: `ack:${alert.source}:${alert.fingerprint}`, kind: 'acknowledged', at: now.toISOString(), actor: alert.source, text: `Acknowledged in ${alert.source}` });
+        await this.d.scheduler.cancelEscalation(id);
         await this.d.scheduler.refreshCard(id);
       }
     }
@@ -134,13 +193,18 @@ export class IncidentService {
         await this.d.slack.pin(channelId, inc.slack.messages.card!);
         inc = await store.patch(incidentId, (cur) => ({ ...cur, slack: { ...cur.slack, pinned: true } }));
       }
-      const alerts = await store.alerts(incidentId);
-      inc = await this.ensurePosted(inc, 'alerts', (cur) => renderAlerts(cur, alerts));
+      // A declared incident has no alerts (its group is its own): no alerts message to keep.
+      if (inc.origin !== 'declared') {
+        const alerts = await store.alerts(incidentId);
+        inc = await this.ensurePosted(inc, 'alerts', (cur) => renderAlerts(cur, alerts));
+      }
       inc = await this.syncTopic(inc);
       await store.patch(incidentId, (cur) => ({ ...cur, slack: { ...cur.slack, opened: true } }));
     });
     // Alerts recorded while we were opening saw `opened` false and only asked for this job.
     await this.d.scheduler.refreshAlerts(incidentId);
+    // Deterministic job ids: an opening that runs again schedules nothing twice.
+    await this.startTimers(incidentId);
   }
 
   /** Re-renders the alerts message from the latest state (debounced by the scheduler). */
@@ -168,43 +232,63 @@ export class IncidentService {
   /**
    * A person's command or card click. Expected refusals (already resolved, bad argument) go back
    * to that person only; a change is announced in the channel and re-renders the card.
+   *
+   * Exactly once per Slack delivery: the delivery id is stored with the change in one atomic
+   * write, the timeline records it under the same id, and an announcement carries it as message
+   * metadata, so a job retried after a crash at any step finishes the steps it missed and repeats
+   * none. Two different commands racing on one incident both land: the store's compare-and-set
+   * makes the later one recompute on the state the earlier one left.
    */
-  async command(c: { incidentId: string; verb: string; args: string; userId: string; channelId?: string; sourceId: string }): Promise<void> {
+  async command(c: IncidentCommand): Promise<void> {
     const now = this.d.now();
-    const { store, timeline, slack } = this.d;
-    const text = c.args.trim() || undefined;
+    const { store, timeline, slack, scheduler } = this.d;
+    if (!isStateVerb(c.verb)) return this.tell(c, `\`/incident ${c.verb.replace(/[<>&`]/g, '')}\` is not something Beacon can do here. Try \`/incident help\`.`);
+    const checked = checkArgs(c.verb, c.args);
+    if (!checked.ok) return this.tell(c, checked.reason);
+    const args = checked.args;
+    const text = args || undefined;
+
+    // Timeline-only verbs: nothing on the incident document changes.
+    if (c.verb === 'note' || c.verb === 'task') {
+      const inc = await store.get(c.incidentId);
+      if (!inc) return this.tell(c, 'This incident no longer exists.');
+      const fresh = await timeline.append(inc.id, { id: c.sourceId, kind: c.verb, at: now.toISOString(), actor: c.userId, text: args });
+      if (fresh) await this.tellMessage(c, c.verb === 'note' ? reply.noted() : reply.task(args));
+      return;
+    }
+
     let change: (i: Incident) => Outcome<Incident>;
-    let announce: (i: Incident) => string;
-    let kind: 'acknowledged' | 'mitigated' | 'resolved' | 'severity';
+    let kind: TimelineKind;
     switch (c.verb) {
       case 'ack':
         change = (i) => acknowledge(i, c.userId, now);
-        announce = (i) => `👀 <@${c.userId}> acknowledged the incident${i.lead === c.userId ? ' and leads it' : ''}.`;
         kind = 'acknowledged';
         break;
       case 'mitigate':
         change = (i) => mitigate(i, c.userId, text, now);
-        announce = () => `🩹 <@${c.userId}> marked the incident mitigated${text ? `: ${esc(text)}` : '.'}`;
         kind = 'mitigated';
         break;
       case 'resolve':
         change = (i) => resolve(i, c.userId, text, now);
-        announce = () => `✅ <@${c.userId}> resolved the incident${text ? `: ${esc(text)}` : '.'}`;
         kind = 'resolved';
         break;
-      case 'sev': {
-        const sev = parseSeverity(c.args);
-        if (!sev) return this.tell(c, 'Give a severity from 1 (worst) to 4, e.g. `/incident sev 2`.');
-        change = (i) => setSeverity(i, sev);
-        announce = (i) => `<@${c.userId}> changed the severity to *${i.severity}*.`;
+      case 'reopen':
+        change = (i) => reopen(i, c.userId, now);
+        kind = 'reopened';
+        break;
+      case 'sev':
+        change = (i) => setSeverity(i, args as Severity);
         kind = 'severity';
         break;
-      }
-      default:
-        return this.tell(c, `\`/incident ${esc(c.verb)}\` is not something Beacon can do here.`);
+      case 'lead':
+        change = (i) => setLead(i, args);
+        kind = 'lead';
+        break;
+      case 'update':
+        change = (i) => postUpdate(i, c.userId, args, now);
+        kind = 'update';
+        break;
     }
-    // The delivery id is stored with the change in one write: a job retried after a crash finds
-    // its change already made and goes on to the timeline and announcement it may have missed.
     const res = await store.update(c.incidentId, (cur) => {
       if (cur.appliedCommands?.includes(c.sourceId)) return null;
       const out = change(cur);
@@ -213,22 +297,192 @@ export class IncidentService {
     });
     if (!res.ok) return this.tell(c, res.reason);
     const inc = res.value;
-    const fresh = await timeline.append(inc.id, {
+    const before = res.before ?? inc;
+    // `update` returns the unchanged document when this delivery was applied before (a retry).
+    const retried = before.version === inc.version;
+
+    await timeline.append(inc.id, {
       id: c.sourceId,
       kind,
       at: now.toISOString(),
       actor: c.userId,
-      text: text ?? '',
-      ...(kind === 'severity' ? { data: { from: res.before?.severity, to: inc.severity } } : {}),
+      text: kind === 'lead' ? (inc.lead ?? '') : (text ?? ''),
+      ...(kind === 'severity' ? { data: { from: before.severity, to: inc.severity } } : {}),
+      ...(kind === 'lead' ? { data: { from: before.lead ?? null, to: inc.lead } } : {}),
     });
+
+    // Timers and the group claim follow the new state; each step is idempotent.
+    if (before.status === 'triggered' && inc.status !== 'triggered') await scheduler.cancelEscalation(inc.id);
     if (inc.status === 'resolved') await store.releaseGroup(inc.group, inc.id);
-    if (fresh && inc.slack.channelId) await slack.postMessage(inc.slack.channelId, { text: announce(inc), blocks: [section(announce(inc))] });
-    await this.d.scheduler.refreshCard(inc.id);
+    if (kind === 'reopened') {
+      // The group's next alert comes here again, unless a newer incident took the group meanwhile.
+      const claim = await store.claimGroup(inc.group, inc.id);
+      if (!claim.claimed) this.d.log.info({ incidentId: inc.id, group: inc.group, holder: claim.id }, 'reopened incident left its group to a newer incident');
+    }
+    if ((kind === 'update' || kind === 'reopened') && isOpen(inc)) await this.scheduleReminder(inc, 1);
+
+    const message = this.announcement(kind, inc, before, c.userId, text, now);
+    if (message && inc.slack.channelId) await this.postOnce(inc, `cmd:${c.sourceId}`, message, retried);
+    await scheduler.refreshCard(inc.id);
+  }
+
+  private announcement(kind: TimelineKind, inc: Incident, before: Incident, user: string, text: string | undefined, now: Date): SlackMessage | null {
+    switch (kind) {
+      case 'acknowledged':
+        return announce.acknowledged(inc, user);
+      case 'mitigated':
+        return announce.mitigated(inc, user, text);
+      case 'resolved':
+        return announce.resolved(inc, user, text, now);
+      case 'reopened':
+        return announce.reopened(inc, user);
+      case 'severity':
+        return announce.severity(inc, user, before.severity);
+      case 'lead':
+        return announce.lead(inc, user);
+      case 'update':
+        return announce.update(inc, user, text ?? '');
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * Posts a channel message tagged with `key`. On a retried delivery the message may already be
+   * there (the job died after posting): Beacon looks for its tag first and posts only if missing.
+   */
+  private async postOnce(inc: Incident, key: string, message: SlackMessage, retried: boolean): Promise<void> {
+    const channelId = inc.slack.channelId!;
+    const meta = { eventType: METADATA.message, key: `${inc.id}:${key}` };
+    if (retried && (await this.d.slack.findMessageByMetadata(channelId, meta.eventType, meta.key))) return;
+    await this.d.slack.postMessage(channelId, message, meta);
+  }
+
+  /**
+   * Declares an incident for a person: the same opening as an alert's (channel, responders and
+   * the declarer invited, pinned card), under an id derived from the Slack delivery so that a
+   * retried command or a double-submitted form opens one incident.
+   */
+  async declare(p: Declaration): Promise<string> {
+    const { store, timeline } = this.d;
+    const id = incidentIdFor('declared', p.sourceId);
+    if (!(await store.get(id))) {
+      const number = await store.nextNumber();
+      const params = {
+        title: p.title,
+        severity: p.severity,
+        declaredBy: p.userId,
+        ...(p.service ? { service: p.service } : {}),
+        ...(p.description ? { description: p.description } : {}),
+      };
+      await store.create(newDeclaredIncident(id, number, params, this.d.now()));
+    }
+    const inc = (await store.get(id))!;
+    await timeline.append(id, {
+      id: 'incident.declared',
+      kind: 'incident.declared',
+      at: inc.createdAt,
+      actor: p.userId,
+      text: inc.title,
+      data: { severity: inc.severity, ...(inc.service ? { service: inc.service } : {}) },
+    });
+    await store.claimGroup(inc.group, id);
+    await this.open(id);
+    // Who declared it and why, first thing in the channel after the card.
+    await store.withLock(id, async () => {
+      const cur = await store.get(id);
+      if (cur?.slack.channelId) await this.ensurePosted(cur, 'declared', (x) => renderDeclared(x));
+    });
+    return id;
+  }
+
+  /** Everyone an escalation mentions: the responders, and whatever the hook adds (runbook groups). */
+  async escalationTargets(incident: Incident): Promise<string[]> {
+    const extra = this.d.escalationTargets ? await this.d.escalationTargets(incident) : [];
+    return [...new Set([...this.d.settings.responders, ...extra])];
+  }
+
+  /**
+   * Escalation `n` of an incident nobody acknowledged. The job re-checks the state when it runs:
+   * an acknowledgement in the meantime (even one whose cancel missed the job) ends the chain.
+   */
+  async escalate(incidentId: string, n: number): Promise<void> {
+    const { store, timeline } = this.d;
+    const inc = await store.get(incidentId);
+    if (!inc || inc.status !== 'triggered' || n > MAX_ESCALATIONS) return;
+    // Not opened yet (Slack trouble): fail, and BullMQ's backoff tries again.
+    if (!inc.slack.channelId || !inc.slack.messages.card) throw new Error(`incident ${incidentId}: escalation ${n} before the channel is open`);
+    const targets = await this.escalationTargets(inc);
+    const now = this.d.now();
+    await store.withLock(incidentId, async () => {
+      const cur = await store.get(incidentId);
+      if (!cur || cur.status !== 'triggered') return;
+      await this.ensurePosted(cur, `escalation-${n}`, (x) => renderEscalation(x, targets, n, MAX_ESCALATIONS, now));
+    });
+    await timeline.append(incidentId, {
+      id: `escalation:${n}`,
+      kind: 'escalation',
+      at: now.toISOString(),
+      actor: 'beacon',
+      text: `Escalation ${n} of ${MAX_ESCALATIONS}: not acknowledged`,
+      data: { n, targets },
+    });
+    if (n < MAX_ESCALATIONS) await this.d.scheduler.escalate(incidentId, n + 1, this.escalationMs());
+  }
+
+  /**
+   * Reminder `n` for the quiet period that started at `anchor`. Every update (and reopening) starts
+   * a new period with its own jobs; a job of an older period finds the anchor moved and does nothing.
+   */
+  async remind(incidentId: string, anchor: string, n: number): Promise<void> {
+    const inc = await this.d.store.get(incidentId);
+    if (!inc || !isOpen(inc) || reminderAnchor(inc) !== anchor || n > MAX_REMINDERS) return;
+    if (!inc.slack.channelId) throw new Error(`incident ${incidentId}: reminder before the channel is open`);
+    const quiet = this.d.now().getTime() - Date.parse(anchor);
+    const fallback = this.d.settings.responders;
+    await this.d.store.withLock(incidentId, async () => {
+      const cur = await this.d.store.get(incidentId);
+      if (!cur || !isOpen(cur) || reminderAnchor(cur) !== anchor) return;
+      await this.ensurePosted(cur, `reminder-${shortHash(anchor)}-${n}`, (x) => renderReminder(x, quiet, fallback));
+    });
+    if (n < MAX_REMINDERS) await this.scheduleReminder(inc, n + 1);
+  }
+
+  private escalationMs(): number {
+    return (this.d.settings.escalationMinutes ?? 10) * 60_000;
+  }
+
+  private reminderMs(): number {
+    return (this.d.settings.reminderMinutes ?? 30) * 60_000;
+  }
+
+  private async scheduleReminder(inc: Incident, n: number): Promise<void> {
+    const ms = this.reminderMs();
+    if (ms <= 0) return;
+    const anchor = reminderAnchor(inc);
+    const due = Date.parse(anchor) + n * ms;
+    await this.d.scheduler.remind(inc.id, anchor, n, Math.max(0, due - this.d.now().getTime()));
+  }
+
+  /** The timers of a freshly opened incident: escalation while unacknowledged, the quiet-period reminder. */
+  private async startTimers(incidentId: string): Promise<void> {
+    const inc = await this.d.store.get(incidentId);
+    if (!inc || !isOpen(inc)) return;
+    const esc = this.escalationMs();
+    // Counted from when the incident was created, however long opening the channel took.
+    if (inc.status === 'triggered' && esc > 0) {
+      await this.d.scheduler.escalate(inc.id, 1, Math.max(0, Date.parse(inc.createdAt) + esc - this.d.now().getTime()));
+    }
+    await this.scheduleReminder(inc, 1);
   }
 
   private async tell(c: { incidentId: string; userId: string; channelId?: string }, text: string): Promise<void> {
+    return this.tellMessage(c, { text, blocks: [section(text)] });
+  }
+
+  private async tellMessage(c: { incidentId: string; userId: string; channelId?: string }, msg: SlackMessage): Promise<void> {
     const channel = c.channelId ?? (await this.d.store.get(c.incidentId))?.slack.channelId;
-    if (channel) await this.d.slack.postEphemeral(channel, c.userId, { text, blocks: [section(text)] });
+    if (channel) await this.d.slack.postEphemeral(channel, c.userId, msg);
   }
 
   private async syncTopic(inc: Incident): Promise<Incident> {

@@ -57,6 +57,30 @@ export const JOBS = {
   'incident.open': { queue: QUEUES.incidents, schema: incidentRef },
   'alerts.refresh': { queue: QUEUES.incidents, schema: incidentRef },
   'card.refresh': { queue: QUEUES.incidents, schema: incidentRef },
+  /** `/incident declare` or its form: opens an incident for a person. */
+  'incident.declare': {
+    queue: QUEUES.incidents,
+    schema: z.object({
+      /** Slack delivery (the command's trigger_id): the incident id derives from it. */
+      sourceId: z.string().min(1),
+      title: z.string().min(1).max(300),
+      severity: z.enum(SEVERITIES),
+      service: z.string().max(200).optional(),
+      description: z.string().max(4000).optional(),
+      userId: z.string().min(1),
+      channelId: z.string().optional(),
+    }),
+  },
+  /** Escalation `n` (1..3) of an incident nobody acknowledged; re-checks the state when it runs. */
+  'incident.escalate': {
+    queue: QUEUES.incidents,
+    schema: z.object({ incidentId: z.string().min(1), n: z.number().int().min(1).max(10) }),
+  },
+  /** Nudges the lead when the quiet period that started at `anchor` (ISO time) lasted too long. */
+  'incident.remind': {
+    queue: QUEUES.incidents,
+    schema: z.object({ incidentId: z.string().min(1), anchor: z.string().min(1), n: z.number().int().min(1) }),
+  },
   /** A person's command or card click on one incident. */
   'incident.command': {
     queue: QUEUES.incidents,

@@ -23,6 +23,9 @@ export function handlers(d: ProcessorDeps): Handlers {
     'alerts.refresh': (data) => d.incidents.refreshAlerts(data.incidentId),
     'card.refresh': (data) => d.incidents.refreshCard(data.incidentId),
     'incident.command': (data) => d.incidents.command(data),
+    'incident.declare': (data) => d.incidents.declare(data),
+    'incident.escalate': (data) => d.incidents.escalate(data.incidentId, data.n),
+    'incident.remind': (data) => d.incidents.remind(data.incidentId, data.anchor, data.n),
   };
 }
 

@@ -1,11 +1,18 @@
-import type { Scheduler } from '../incidents/service.js';
+import { createHash } from 'node:crypto';
+import { MAX_ESCALATIONS, type Scheduler } from '../incidents/service.js';
+import { JOBS } from './catalog.js';
 import type { Queues } from './queues.js';
 
 /** How long alert-message refreshes are gathered before one `chat.update`. */
 export const ALERTS_DEBOUNCE_MS = 1500;
 
+export const escalationJobId = (incidentId: string, n: number) => `escalate-${incidentId}-${n}`;
+export const reminderJobId = (incidentId: string, anchor: string, n: number) =>
+  `remind-${incidentId}-${createHash('sha1').update(anchor).digest('hex').slice(0, 12)}-${n}`;
+
 /** The incident service's follow-up work, as BullMQ jobs with deterministic ids. */
 export function bullScheduler(queues: Queues): Scheduler {
+  const incidentsQueue = () => queues.byName[JOBS['incident.escalate'].queue];
   return {
     async openIncident(incidentId) {
       // One job id per incident: every alert of a new incident asks, one job runs. A failed
@@ -23,6 +30,21 @@ export function bullScheduler(queues: Queues): Scheduler {
     },
     async refreshCard(incidentId) {
       await queues.add('card.refresh', { incidentId }, { deduplication: { id: `card-${incidentId}`, keepLastIfActive: true } });
+    },
+    async escalate(incidentId, n, delayMs) {
+      // The id says which escalation: asking twice (a re-run opening, a retried job) queues one.
+      await queues.add('incident.escalate', { incidentId, n }, { jobId: escalationJobId(incidentId, n), delay: Math.max(0, Math.round(delayMs)) });
+    },
+    async cancelEscalation(incidentId) {
+      // Tidying only: a job already running (locked) is not removed, and re-checks the state itself.
+      const q = incidentsQueue();
+      for (let n = 1; n <= MAX_ESCALATIONS; n++) {
+        const job = await q.getJob(escalationJobId(incidentId, n));
+        if (job && (await job.isDelayed())) await q.remove(job.id!).catch(() => 0);
+      }
+    },
+    async remind(incidentId, anchor, n, delayMs) {
+      await queues.add('incident.remind', { incidentId, anchor, n }, { jobId: reminderJobId(incidentId, anchor, n), delay: Math.max(0, Math.round(delayMs)) });
     },
   };
 }
