@@ -1,51 +1,141 @@
 import type { App } from '@slack/bolt';
-import { esc } from '../escape.js';
+import type { WebClient } from '@slack/web-api';
+import { SEVERITIES, type Severity } from '../../domain.js';
+import { checkArgs, isStateVerb, STATE_VERBS } from '../../incidents/commands.js';
+import { SEVERITY_LABEL } from '../blocks/card.js';
+import { renderDeclareModal, TITLE_MAX } from '../blocks/declare-modal.js';
+import { renderHelp } from '../blocks/help.js';
+import { renderList, renderStatus } from '../blocks/status.js';
+import { section, type SlackMessage } from '../blocks/types.js';
+import { normalizeCommandText, plainTitle } from '../blocks/user-text.js';
+import { cut, esc } from '../escape.js';
+import { postmortemVerb, runbookVerb, summaryVerb } from './coming-soon.js';
 import { deliveryId, type ListenerDeps } from './index.js';
+import type { IncidentVerbContext, IncidentVerbHandler, VerbAnswer, VerbContext } from './verb-context.js';
 
-export const HELP_TEXT = [
-  '*Beacon: `/incident` commands*',
-  '`/incident help` · this list',
-  '`/incident declare <title> [sev1..sev4]` · open an incident channel',
-  '`/incident list` · open incidents and their channels',
-  '_Inside an incident channel:_',
-  '`/incident status` · where the incident stands',
-  '`/incident ack` · acknowledge; the first to acknowledge leads',
-  '`/incident sev <1-4>` · change severity',
-  '`/incident lead <@user>` · hand over the lead',
-  '`/incident update <text>` · post a status update to the channel',
-  '`/incident note <text>` · add a note to the timeline only',
-  '`/incident task <text>` · a follow-up for the postmortem',
-  '`/incident runbook [name]` · show or attach a runbook',
-  '`/incident summary` · summarize the incident so far',
-  '`/incident mitigate [what was done]` · impact is stopped',
-  '`/incident resolve [what fixed it]` · resolve; the postmortem is drafted',
-  '`/incident reopen` · take a resolved incident back',
-  '`/incident postmortem` · the postmortem draft as a file',
-].join('\n');
+export { HELP_TEXT } from '../blocks/help.js';
 
-const STATE_VERBS = new Set(['ack', 'mitigate', 'resolve', 'sev']);
+const say = (text: string): SlackMessage => ({ text, blocks: [section(text)] });
+
+/** The command's text split into its verb (lower case) and the rest. */
+export function splitCommand(text: string | undefined): { verb: string; args: string } {
+  const t = (text ?? '').trim();
+  const m = /^(\S+)\s*([\s\S]*)$/.exec(t);
+  return m ? { verb: m[1]!.toLowerCase(), args: m[2]!.trim() } : { verb: '', args: '' };
+}
+
+/** State changes: checked here for a fast answer, then queued; the worker applies and announces. */
+const enqueueCommand: IncidentVerbHandler = async (ctx) => {
+  if (!isStateVerb(ctx.verb)) return null;
+  const checked = checkArgs(ctx.verb, normalizeCommandText(ctx.args));
+  if (!checked.ok) return say(checked.reason);
+  const id = deliveryId(ctx.triggerId, ctx.userId, ctx.text);
+  await ctx.deps.queues.add(
+    'incident.command',
+    { incidentId: ctx.incidentId, verb: ctx.verb, args: checked.args, userId: ctx.userId, channelId: ctx.channelId, sourceId: `command:${id}` },
+    { jobId: `cmd-${id}` },
+  );
+  return null;
+};
+
+/** `/incident status`: read straight from Redis. */
+const statusVerb: IncidentVerbHandler = async (ctx) => {
+  const inc = await ctx.deps.store.get(ctx.incidentId);
+  return inc ? renderStatus(inc, ctx.deps.now()) : say('This incident no longer exists.');
+};
+
+/**
+ * Verbs that need an incident channel. Replace an entry to give a verb its real implementation
+ * (runbook, summary and postmortem are placeholders for now).
+ */
+export const INCIDENT_VERBS: Record<string, IncidentVerbHandler> = {
+  status: statusVerb,
+  ...Object.fromEntries(STATE_VERBS.map((v) => [v, enqueueCommand])),
+  runbook: runbookVerb,
+  summary: summaryVerb,
+  postmortem: postmortemVerb,
+};
+
+async function listVerb(ctx: VerbContext): Promise<VerbAnswer> {
+  const open = await ctx.deps.store.listOpen(21);
+  return renderList(open.slice(0, 20), ctx.deps.now(), open.length > 20);
+}
+
+/** `declare <title> [sev1..sev4]`: a trailing severity is taken off the title. */
+export function parseDeclare(args: string): { title: string; severity?: Severity } {
+  const m = /^([\s\S]*?)\s*\b(sev[1-4])$/i.exec(args.trim());
+  const severity = m ? (m[2]!.toLowerCase() as Severity) : undefined;
+  const title = plainTitle(m ? m[1]! : args);
+  return { title, ...(severity && SEVERITIES.includes(severity) ? { severity } : {}) };
+}
+
+async function declareVerb(ctx: VerbContext): Promise<VerbAnswer> {
+  const { title, severity = 'sev3' } = parseDeclare(ctx.args);
+  if (title.length > TITLE_MAX) return say(`That title is ${title.length} characters; keep it under ${TITLE_MAX}, and put the details in \`/incident update\` once the channel is open.`);
+  // One incident per Slack delivery: the id derives from the trigger_id, so a retry declares nothing new.
+  const id = deliveryId('declare', ctx.triggerId);
+  await ctx.deps.queues.add(
+    'incident.declare',
+    { sourceId: `declare:${id}`, title, severity, userId: ctx.userId, channelId: ctx.channelId },
+    { jobId: `declare-${id}` },
+  );
+  return say(`🚨 Declaring *${esc(cut(title, 200))}* (${SEVERITY_LABEL[severity]}). Beacon is opening the incident channel and will invite you to it.`);
+}
+
+/** Everything `/incident` can answer without a modal. */
+export async function answerCommand(ctx: VerbContext): Promise<VerbAnswer> {
+  const { verb } = ctx;
+  if (verb === '' || verb === 'help') return renderHelp();
+  if (verb === 'list') return listVerb(ctx);
+  if (verb === 'declare') return declareVerb(ctx);
+  const handler = INCIDENT_VERBS[verb];
+  if (!handler) return renderHelp(`Beacon does not know \`/incident ${esc(cut(verb, 40))}\`.`);
+  const incidentId = await ctx.deps.store.byChannel(ctx.channelId);
+  if (!incidentId) {
+    return say(`\`/incident ${esc(verb)}\` works inside an incident channel. \`/incident list\` shows the open incidents and their channels; \`/incident declare &lt;title&gt;\` opens a new one.`);
+  }
+  const ictx: IncidentVerbContext = { ...ctx, incidentId };
+  return handler(ictx);
+}
+
+/** `declare` without a title: the form, opened at once (a trigger_id is good for 3 seconds). */
+async function openDeclareModal(client: WebClient, ctx: VerbContext, severity: Severity | undefined): Promise<string | null> {
+  try {
+    await client.views.open({
+      trigger_id: ctx.triggerId,
+      view: renderDeclareModal({ trigger: ctx.triggerId, channel: ctx.channelId }, severity ? { severity } : {}) as never,
+    });
+    return null;
+  } catch (err) {
+    ctx.deps.log.warn({ err: (err as Error).message }, 'could not open the declare form');
+    return 'Beacon could not open the declare form. Type `/incident declare &lt;title&gt; [sev1..sev4]` instead.';
+  }
+}
+
+const ephemeral = (m: SlackMessage) => ({ response_type: 'ephemeral' as const, text: m.text, blocks: m.blocks as never[] });
 
 export function registerCommand(app: App, deps: ListenerDeps): void {
-  app.command('/incident', async ({ ack, command }) => {
-    const text = (command.text ?? '').trim();
-    const [verbRaw = 'help', ...rest] = text.split(/\s+/);
-    const verb = verbRaw.toLowerCase();
-    const args = text.slice(verbRaw.length).trim();
-    if (verb === 'help' || verb === '') return ack({ response_type: 'ephemeral', text: HELP_TEXT });
-    if (STATE_VERBS.has(verb)) {
-      const incidentId = await deps.store.byChannel(command.channel_id);
-      if (!incidentId) {
-        return ack({ response_type: 'ephemeral', text: `\`/incident ${esc(verb)}\` works inside an incident channel. Use \`/incident list\` to find one.` });
+  app.command('/incident', async ({ ack, command, client, respond }) => {
+    const { verb, args } = splitCommand(command.text);
+    const ctx: VerbContext = {
+      verb,
+      args,
+      userId: command.user_id,
+      channelId: command.channel_id,
+      triggerId: command.trigger_id,
+      text: (command.text ?? '').trim(),
+      deps,
+    };
+    if (verb === 'declare') {
+      const parsed = parseDeclare(args);
+      if (!parsed.title) {
+        await ack();
+        const problem = await openDeclareModal(client, ctx, parsed.severity);
+        if (problem) await respond({ response_type: 'ephemeral', text: problem });
+        return;
       }
-      const id = deliveryId(command.trigger_id, command.user_id, text);
-      await deps.queues.add(
-        'incident.command',
-        { incidentId, verb, args, userId: command.user_id, channelId: command.channel_id, sourceId: `command:${id}` },
-        { jobId: `cmd-${id}` },
-      );
-      return ack();
     }
-    void rest;
-    return ack({ response_type: 'ephemeral', text: `Unknown command \`${esc(verb)}\`.\n${HELP_TEXT}` });
+    const answer = await answerCommand(ctx);
+    await ack(answer ? ephemeral(answer) : undefined);
   });
 }

@@ -1,0 +1,64 @@
+import type { App } from '@slack/bolt';
+import { checkArgs } from '../../incidents/commands.js';
+import { ACTIONS } from '../blocks/ids.js';
+import { deliveryId, type ListenerDeps } from './index.js';
+
+/** Card controls (and the alerts message's resolve button) and the verb each one is. */
+const CONTROLS = {
+  [ACTIONS.acknowledge]: 'ack',
+  [ACTIONS.mitigate]: 'mitigate',
+  [ACTIONS.resolve]: 'resolve',
+  [ACTIONS.resolveFromAlerts]: 'resolve',
+  [ACTIONS.severity]: 'sev',
+} as const;
+
+interface ActionBody {
+  user: { id: string };
+  channel?: { id: string };
+  container?: { channel_id?: string };
+  trigger_id?: string;
+}
+interface ActionPayload {
+  value?: string;
+  selected_option?: { value?: string } | null;
+  action_ts?: string;
+}
+
+/**
+ * A click on a card control becomes the same `incident.command` job as the typed verb. The job id
+ * derives from the click's trigger_id and action_ts, which Slack repeats on a retry: a redelivered
+ * click queues nothing new. A second, separate click is a second command, and the state machine
+ * answers it ("already acknowledged").
+ */
+export function registerCardActions(app: App, deps: ListenerDeps): void {
+  for (const [actionId, verb] of Object.entries(CONTROLS)) {
+    app.action(actionId, async ({ ack, body, action, respond }) => {
+      const b = body as unknown as ActionBody;
+      const a = action as unknown as ActionPayload;
+      const tellClicker = async (text: string) => {
+        await ack();
+        await respond({ response_type: 'ephemeral', replace_original: false, text });
+      };
+      const channelId = b.channel?.id ?? b.container?.channel_id;
+      const channelIncident = channelId ? await deps.store.byChannel(channelId) : null;
+      // The severity menu carries no value: its incident is the channel's. Buttons name theirs.
+      const incidentId = verb === 'sev' ? channelIncident : (a.value ?? null);
+      if (!channelIncident || !incidentId || incidentId !== channelIncident) {
+        return tellClicker('These controls work on an incident card in its own incident channel. `/incident list` shows the open incidents.');
+      }
+      let args = '';
+      if (verb === 'sev') {
+        const checked = checkArgs('sev', a.selected_option?.value ?? '');
+        if (!checked.ok) return tellClicker('Pick a severity from SEV1 (worst) to SEV4 in the menu.');
+        args = checked.args;
+      }
+      const id = deliveryId(b.trigger_id, a.action_ts, actionId, b.user.id);
+      await deps.queues.add(
+        'incident.command',
+        { incidentId, verb, args, userId: b.user.id, ...(channelId ? { channelId } : {}), sourceId: `action:${id}` },
+        { jobId: `cmd-${id}` },
+      );
+      await ack();
+    });
+  }
+}

@@ -1,0 +1,28 @@
+import type { SlackMessage } from '../blocks/types.js';
+import type { ListenerDeps } from './index.js';
+
+/** What a verb handler gets: who typed what, where, and the listener's dependencies. */
+export interface VerbContext {
+  verb: string;
+  /** Everything after the verb, trimmed, as Slack sent it. */
+  args: string;
+  userId: string;
+  channelId: string;
+  triggerId: string;
+  /** The whole command text: with trigger and user, it identifies the delivery. */
+  text: string;
+  deps: ListenerDeps;
+}
+
+/** A verb used inside an incident channel also knows the incident. */
+export interface IncidentVerbContext extends VerbContext {
+  incidentId: string;
+}
+
+/**
+ * A verb's answer to the one who typed it (ephemeral), or `null` when there is nothing to say
+ * now: the worker applies the change and announces it in the channel.
+ */
+export type VerbAnswer = SlackMessage | null;
+
+export type IncidentVerbHandler = (ctx: IncidentVerbContext) => Promise<VerbAnswer>;
