@@ -17,6 +17,15 @@ export const changeSchema = z
 
 const changeListSchema = z.object({ changes: z.array(changeSchema).min(1).max(500) }).strict();
 
+/**
+ * A change sent without `at` is dated when it arrives, but its id must not depend on that
+ * moment, or each retry of the same body gets a new id and is stored again. Such a change is
+ * identified by its content and the window it arrived in: retries within the window collapse
+ * into one, the same change sent again later is a new one. (A retry that straddles a window
+ * boundary is stored twice; senders that need exactness send `at`.)
+ */
+export const UNDATED_CHANGE_WINDOW_MS = 10 * 60 * 1000;
+
 /** One object or `{"changes": [...]}`; ids derive from content so a retried delivery is stored once. */
 export function parseChanges(
   body: unknown,
@@ -30,8 +39,9 @@ export function parseChanges(
     ok: true,
     changes: items.map((c) => {
       const at = toIso(c.at, now);
+      const when = c.at ?? `arrived:${Math.floor(now.getTime() / UNDATED_CHANGE_WINDOW_MS)}`;
       return {
-        id: shortHash('change', c.service, c.kind, c.summary, c.version ?? '', c.at ?? at),
+        id: shortHash('change', c.service, c.kind, c.summary, c.version ?? '', when),
         service: c.service,
         kind: c.kind,
         summary: c.summary,
