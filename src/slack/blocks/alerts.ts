@@ -29,7 +29,7 @@ export function renderAlerts(inc: Incident, alerts: AlertRecord[]): SlackMessage
   if (lines.length) blocks.push(section(cut(lines.join('\n'), 2900)));
   const notes: string[] = [];
   if (alerts.length > SHOWN) notes.push(`${alerts.length - SHOWN} more distinct alerts not shown`);
-  if (inc.truncatedAlerts) notes.push(`Alertmanager cut ${inc.truncatedAlerts} more alert${inc.truncatedAlerts === 1 ? '' : 's'} from its notification (max_alerts)`);
+  if (inc.truncatedAlerts) notes.push(`The sender cut ${inc.truncatedAlerts} more alert${inc.truncatedAlerts === 1 ? '' : 's'} from its notification (max_alerts)`);
   if (notes.length) blocks.push(context(notes.join(' · ')));
   const allResolved = alerts.length > 0 && firing.length === 0;
   if (allResolved && inc.status !== 'resolved') {
