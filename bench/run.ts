@@ -1,0 +1,644 @@
+/**
+ * `npm run bench`: Beacon's figures next to baselines measured in the same run on this machine.
+ *
+ * Web, worker and the baselines each run in their own child process (bench/child.ts), as the
+ * Procfile runs them; this process holds the load client, the Slack simulator and a Redis
+ * connection for watching queues. Every section is its own function and the report is written
+ * after each one, so a run that dies half-way still leaves what it measured.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, platform, release, totalmem } from 'node:os';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { startRedisServer, type RedisHandle } from '../src/dev/local-redis.js';
+import { SlackSimulator } from '../src/dev/slack-simulator.js';
+import { Keys } from '../src/keys.js';
+import { connect } from '../src/redis.js';
+import { TimelineStore } from '../src/timeline/store.js';
+import type { TimelineEvent } from '../src/timeline/events.js';
+import { Child, prepareChildren, mb, median, pct, runLoad, sleep, verdict, waitUntil, type LoadResult } from './lib.js';
+
+const BOT_TOKEN = 'xoxb-bench-0000000000-beacon-bot-token';
+const SIGNING_SECRET = 'bench-signing-secret-8f2b1c9d7e6a';
+const WEBHOOK_TOKEN = 'bench-webhook-token-5a4b3c2d1e0f';
+const WORKER_CONCURRENCY = 8; // Beacon's default; the baseline workers use the same.
+const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` };
+
+interface Row {
+  figure: string;
+  value: string;
+  target?: string;
+  verdict?: string;
+}
+interface Section {
+  title: string;
+  rows: Row[];
+  notes: string[];
+}
+
+const sections: Section[] = [];
+const notDone: string[] = [];
+const startedAt = new Date();
+let childMode = '';
+
+interface Ctx {
+  redis: RedisHandle;
+  sim: SlackSimulator;
+  inspect: Redis;
+  /** Peak RSS per process and phase, MB. */
+  rss: { process: string; phase: string; mb: number }[];
+}
+
+function env(ctx: Ctx, prefix: string): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    WEBHOOK_TOKEN,
+    REDIS_URL: ctx.redis.url,
+    REDIS_KEY_PREFIX: prefix,
+    PORT: '0',
+    SLACK_API_URL: ctx.sim.url,
+    INCIDENT_RESPONDERS: 'U0000001,U0000002',
+    LOG_LEVEL: 'warn',
+    WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+  };
+}
+
+const f0 = (n: number) => n.toFixed(0);
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+
+function print(s: Section): void {
+  console.log(`\n## ${s.title}`);
+  for (const r of s.rows) console.log(`  ${r.figure.padEnd(52)} ${r.value.padStart(14)}${r.target ? `   target ${r.target}: ${r.verdict}` : ''}`);
+  for (const n of s.notes) console.log(`  - ${n}`);
+}
+
+function addSection(s: Section): void {
+  sections.push(s);
+  print(s);
+  writeReport();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Webhook ingest: Beacon's web stack vs a bare node:http + queue.add server
+// ---------------------------------------------------------------------------------------------
+
+function ingestBodies(tag: string, n: number): Buffer[] {
+  return Array.from({ length: n }, (_, i) =>
+    Buffer.from(
+      JSON.stringify({
+        title: `Ingest probe ${tag} ${i % 100}`,
+        severity: 'high',
+        service: 'checkout',
+        group: `ingest-${tag}-${i % 50}`,
+        fingerprint: `ingest-${tag}-${i}`,
+        description: `value=${i}`,
+      }),
+    ),
+  );
+}
+
+async function benchIngest(ctx: Ctx): Promise<void> {
+  const N = 5000;
+  const C = 32;
+  const ROUNDS = 5;
+  const web = await Child.start('web', { type: 'start', role: 'web', env: env(ctx, 'bench-ingest') });
+  const base = await Child.start('base-web', { type: 'start', role: 'base-web', env: env(ctx, 'bench-ingest'), queue: 'ingest', prefix: '{bench-base-ingest}' });
+  try {
+    const run = (child: Child, tag: string, n: number) => runLoad({ port: child.port!, path: '/webhooks/generic', bodies: ingestBodies(tag, n), concurrency: C, headers: HEADERS });
+    // Warm-up: JIT, connection pools, Lua scripts loaded.
+    for (const [c, t] of [[web, 'wb'], [base, 'wa']] as const) {
+      const w = await run(c, t, 1000);
+      if (Object.keys(w.bad).length) throw new Error(`${c.name} warm-up answered ${JSON.stringify(w.bad)}`);
+    }
+    await web.resetRss();
+    const res: Record<'beacon' | 'base', LoadResult[]> = { beacon: [], base: [] };
+    // Interleaved rounds, alternating which goes first, so drift on a noisy machine hits both.
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = r % 2 === 0 ? (['beacon', 'base'] as const) : (['base', 'beacon'] as const);
+      for (const side of order) {
+        const out = await run(side === 'beacon' ? web : base, `${side}-${r}`, N);
+        if (Object.keys(out.bad).length) throw new Error(`${side} round ${r} answered ${JSON.stringify(out.bad)}`);
+        res[side].push(out);
+      }
+    }
+    ctx.rss.push({ process: 'web', phase: '1 ingest (web only, no worker)', mb: mb(await web.peakRss()) });
+    ctx.rss.push({ process: 'baseline web', phase: '1 ingest', mb: mb(await base.peakRss()) });
+    const fig = (rs: LoadResult[]) => {
+      const all = rs.flatMap((x) => x.lat);
+      return { rps: median(rs.map((x) => N / (x.elapsedMs / 1000))), p50: pct(all, 50), p99: pct(all, 99), perRound: rs.map((x) => N / (x.elapsedMs / 1000)) };
+    };
+    const b = fig(res.beacon);
+    const a = fig(res.base);
+    // Paired ratios: each round's Beacon run against the baseline run next to it, so a burst of
+    // load from elsewhere on the machine lands in one pair instead of skewing one side.
+    const pairT = res.beacon.map((x, i) => res.base[i]!.elapsedMs / x.elapsedMs);
+    const pairP = res.beacon.map((x, i) => pct(x.lat, 99) / pct(res.base[i]!.lat, 99));
+    const tput = median(pairT);
+    const p99r = median(pairP);
+    addSection({
+      title: '1. Webhook ingest: POST /webhooks/generic',
+      rows: [
+        { figure: 'Beacon web: requests/s (median of rounds)', value: f0(b.rps) },
+        { figure: 'Beacon web: p50 / p99 latency (ms, pooled)', value: `${f1(b.p50)} / ${f1(b.p99)}` },
+        { figure: 'baseline: requests/s (median of rounds)', value: f0(a.rps) },
+        { figure: 'baseline: p50 / p99 latency (ms, pooled)', value: `${f1(a.p50)} / ${f1(a.p99)}` },
+        { figure: 'throughput ratio Beacon / baseline (median of paired rounds)', value: f2(tput), target: '>= 0.8', verdict: verdict(tput, 0.8, 'min') },
+        { figure: 'p99 ratio Beacon / baseline (median of paired rounds)', value: f2(p99r), target: '<= 1.5', verdict: verdict(p99r, 1.5, 'max') },
+        { figure: 'same ratios from the pooled figures above', value: `${f2(b.rps / a.rps)} / ${f2(b.p99 / a.p99)}` },
+      ],
+      notes: [
+        `paired round ratios, throughput: ${pairT.map(f2).join(', ')}; p99: ${pairP.map(f2).join(', ')}.`,
+        `${ROUNDS} interleaved rounds of ${N} distinct single-alert bodies per side after a 1000-request warm-up, ${C} requests in flight (node:http Agent keepAlive); latency percentiles pooled over rounds.`,
+        `per-round requests/s: Beacon ${b.perRound.map(f0).join(', ')}; baseline ${a.perRound.map(f0).join(', ')}.`,
+        "Baseline: bare node:http server in its own process; reads the body, JSON.parse, sha256 job id, queue.add('alert.received') with Beacon's job options on its own queue/prefix. Beacon: startWeb() in its own process, no worker (jobs pile up in Redis for both).",
+        'Beacon additionally does bearer auth, zod validation, normalization, metrics, a Redis readiness check and addBulk (MULTI) per request.',
+      ],
+    });
+  } finally {
+    await Promise.all([web.stop(), base.stop()]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2 + 4 + 3. Storm (with slash-command acks sampled during it), then alert -> card
+// ---------------------------------------------------------------------------------------------
+
+const STORM_TOTAL = 10_000;
+const STORM_DISTINCT = 200;
+const STORM_INFLIGHT = 50;
+
+function stormBodies(group: string): Buffer[] {
+  return Array.from({ length: STORM_TOTAL }, (_, i) =>
+    Buffer.from(
+      JSON.stringify({
+        title: `Pod crash looping: checkout-${i % STORM_DISTINCT}`,
+        severity: 'high',
+        service: 'checkout',
+        group,
+        fingerprint: `pod-${i % STORM_DISTINCT}`,
+        description: `restarts=${i}`,
+      }),
+    ),
+  );
+}
+
+/**
+ * Escalation and reminder timers are delayed jobs minutes ahead by design (ESCALATION_MINUTES);
+ * they are not storm work, so "quiet" leaves them out. Every other delayed job (the debounced
+ * alerts refresh) must have run.
+ */
+const TIMER_JOBS = new Set(['incident.escalate', 'incident.remind']);
+
+async function pendingDelayed(ctx: Ctx, prefix: string, queue: string): Promise<string[]> {
+  const ids = await ctx.inspect.zrange(`{${prefix}}:${queue}:delayed`, 0, -1);
+  const names = await Promise.all(ids.map((id) => ctx.inspect.hget(`{${prefix}}:${queue}:${id}`, 'name')));
+  return names.map((n) => n ?? '?').filter((n) => !TIMER_JOBS.has(n));
+}
+
+async function beaconQuiet(ctx: Ctx, prefix: string, group: string): Promise<boolean> {
+  const r = ctx.inspect;
+  const lists = await Promise.all(
+    ['intake', 'incidents'].flatMap((q) => [
+      r.llen(`{${prefix}}:${q}:wait`),
+      r.llen(`{${prefix}}:${q}:active`),
+      r.zcard(`{${prefix}}:${q}:prioritized`),
+      pendingDelayed(ctx, prefix, q).then((d) => d.length),
+    ]),
+  );
+  if (lists.some((n) => n !== 0)) return false;
+  const keys = new Keys(prefix);
+  const id = await r.get(keys.openGroup(`generic:${group}`));
+  if (!id) return false;
+  const vals = await r.hvals(keys.incidentAlerts(id));
+  let n = 0;
+  for (const v of vals) n += (JSON.parse(v) as { count: number }).count;
+  return n === STORM_TOTAL;
+}
+
+/** What the storm left behind, for a timeout message. */
+async function beaconState(ctx: Ctx, prefix: string, group: string): Promise<string> {
+  const r = ctx.inspect;
+  const out: Record<string, number | string> = {};
+  for (const q of ['intake', 'incidents']) {
+    for (const l of ['wait', 'active']) out[`${q}:${l}`] = await r.llen(`{${prefix}}:${q}:${l}`);
+    for (const l of ['delayed', 'prioritized', 'failed', 'completed']) out[`${q}:${l}`] = await r.zcard(`{${prefix}}:${q}:${l}`);
+  }
+  const keys = new Keys(prefix);
+  const id = await r.get(keys.openGroup(`generic:${group}`));
+  out.incident = id ?? 'none';
+  if (id) {
+    const vals = (await r.hvals(keys.incidentAlerts(id))).map((v) => JSON.parse(v) as { count: number });
+    out.distinct = vals.length;
+    out.counted = vals.reduce((n, v) => n + v.count, 0);
+  }
+  out.delayedNames = (await Promise.all(['intake', 'incidents'].map(async (q) => {
+    const ids = await r.zrange(`{${prefix}}:${q}:delayed`, 0, -1);
+    return Promise.all(ids.map(async (id) => `${q}:${(await r.hget(`{${prefix}}:${q}:${id}`, 'name')) ?? '?'}`));
+  }))).flat().join(',');
+  const failed = await r.zrange(`{${prefix}}:intake:failed`, 0, 0);
+  if (failed[0]) out.firstFailedReason = (await r.hget(`{${prefix}}:intake:${failed[0]}`, 'failedReason')) ?? '';
+  return JSON.stringify(out);
+}
+
+async function benchStormAndCard(ctx: Ctx): Promise<void> {
+  const prefix = 'bench-storm';
+  const ROUNDS = Number(process.env.BENCH_STORM_ROUNDS ?? 3);
+  const web = await Child.start('web', { type: 'start', role: 'web', env: env(ctx, prefix) });
+  const worker = await Child.start('worker', { type: 'start', role: 'worker', env: env(ctx, prefix) });
+  const { sim } = ctx;
+  sim.setRequestUrl(`http://127.0.0.1:${web.port}/slack/events`);
+  const general = sim.channelByName('general')!;
+  const ack: { ms: number; duringIngest: boolean }[] = [];
+  let ackStatusBad = 0;
+  interface StormRound {
+    beaconMs: number;
+    beaconIngestMs: number;
+    baseMs: number;
+    baseIngestMs: number;
+    calls: number;
+    authTests: number;
+    acks: number;
+    byMethod: Record<string, number>;
+  }
+  const rounds: StormRound[] = [];
+
+  /** Beacon: from the first request until quiet; /incident help acks sampled meanwhile (item 4). */
+  const beaconStorm = async (r: number) => {
+    const group = `checkout-storm-${r}`;
+    const bodies = stormBodies(group);
+    const callsBefore = sim.calls.length;
+    const acksBefore = ack.length;
+    let ingestDone = false;
+    let quiet = false;
+    const sampler = (async () => {
+      await sleep(100); // let the storm get going first
+      while (!quiet && ack.length < 200) {
+        const d = await sim.slashCommand({ text: 'help', channelId: general.id, userId: 'U0000001' });
+        if (d.status !== 200) ackStatusBad++;
+        ack.push({ ms: d.ms, duringIngest: !ingestDone });
+        await sleep(20);
+      }
+    })();
+    const t0 = performance.now();
+    const load = await runLoad({ port: web.port!, path: '/webhooks/generic', bodies, concurrency: STORM_INFLIGHT, headers: HEADERS });
+    ingestDone = true;
+    const beaconIngestMs = performance.now() - t0;
+    try {
+      if (Object.keys(load.bad).length) throw new Error(`storm answered ${JSON.stringify(load.bad)}`);
+      await waitUntil(() => beaconQuiet(ctx, prefix, group), 120_000, 25, 'Beacon storm to go quiet').catch(async (err: Error) => {
+        throw new Error(`${err.message}; state: ${await beaconState(ctx, prefix, group)}`);
+      });
+    } finally {
+      quiet = true;
+      await sampler;
+    }
+    const beaconMs = performance.now() - t0;
+    const calls = sim.calls.slice(callsBefore);
+    const byMethod: Record<string, number> = {};
+    for (const c of calls) byMethod[c.method] = (byMethod[c.method] ?? 0) + 1;
+    return { beaconMs, beaconIngestMs, calls: calls.length, authTests: byMethod['auth.test'] ?? 0, acks: ack.length - acksBefore, byMethod };
+  };
+
+  /** Baseline: the same requests to the bare server, a no-op Worker draining its queue. */
+  const baseStorm = async (r: number) => {
+    const queueName = `storm-${r}`;
+    const basePrefix = '{bench-base-storm}';
+    const bodies = stormBodies(`checkout-storm-${r}`);
+    const bweb = await Child.start('base-web', { type: 'start', role: 'base-web', env: env(ctx, prefix), queue: queueName, prefix: basePrefix });
+    const bworker = await Child.start('base-worker', { type: 'start', role: 'base-worker', env: env(ctx, prefix), queue: queueName, prefix: basePrefix, concurrency: WORKER_CONCURRENCY });
+    const watch = new Queue(queueName, { connection: connect(ctx.redis.url, 'blocking', 'bench-watch'), prefix: basePrefix });
+    try {
+      const b0 = performance.now();
+      const bl = await runLoad({ port: bweb.port!, path: '/webhooks/generic', bodies, concurrency: STORM_INFLIGHT, headers: HEADERS });
+      const baseIngestMs = performance.now() - b0;
+      if (Object.keys(bl.bad).length) throw new Error(`baseline storm answered ${JSON.stringify(bl.bad)}`);
+      await waitUntil(
+        async () => {
+          const c = await watch.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'completed');
+          return c.wait === 0 && c.active === 0 && c.delayed === 0 && c.prioritized === 0 && c.completed === STORM_TOTAL;
+        },
+        120_000,
+        25,
+        'baseline storm to drain',
+      );
+      const baseMs = performance.now() - b0;
+      ctx.rss.push({ process: 'baseline web', phase: `2 storm round ${r + 1}`, mb: mb(await bweb.peakRss()) });
+      ctx.rss.push({ process: 'baseline worker', phase: `2 storm round ${r + 1}`, mb: mb(await bworker.peakRss()) });
+      return { baseMs, baseIngestMs };
+    } finally {
+      await watch.close();
+      await Promise.all([bweb.stop(), bworker.stop()]);
+    }
+  };
+
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      // Alternate which side goes first, so drift on a noisy machine hits both.
+      if (r % 2 === 0) {
+        const b = await beaconStorm(r);
+        rounds.push({ ...b, ...(await baseStorm(r)) });
+      } else {
+        const a = await baseStorm(r);
+        rounds.push({ ...(await beaconStorm(r)), ...a });
+      }
+      const x = rounds[rounds.length - 1]!;
+      console.log(`  storm round ${r + 1}: Beacon ${f2(x.beaconMs / 1000)} s, baseline ${f2(x.baseMs / 1000)} s, Slack calls ${x.calls} (auth.test ${x.authTests}, acks sampled ${x.acks})`);
+    }
+    ctx.rss.push({ process: 'web', phase: '2 storm', mb: mb(await web.peakRss()) });
+    ctx.rss.push({ process: 'worker', phase: '2 storm', mb: mb(await worker.peakRss()) });
+    const ratios = rounds.map((x) => x.beaconMs / x.baseMs);
+    const ratio = median(ratios);
+    // Bolt (tokenVerificationEnabled: false) calls auth.test on every request it receives, so each
+    // sampled slash command adds one auth.test; those belong to item 4, not to the storm.
+    const own = rounds.map((x) => x.calls - Math.min(x.acks, x.authTests));
+    const worstOwn = Math.max(...own);
+    addSection({
+      title: '2. Alert storm: 10,000 alerts, 200 distinct, one group',
+      rows: [
+        { figure: 'Beacon: first request to quiet queue (s, median)', value: f2(median(rounds.map((x) => x.beaconMs)) / 1000) },
+        { figure: 'Beacon: of which sending the 10,000 requests (s, median)', value: f2(median(rounds.map((x) => x.beaconIngestMs)) / 1000) },
+        { figure: 'baseline: first request to drained queue (s, median)', value: f2(median(rounds.map((x) => x.baseMs)) / 1000) },
+        { figure: 'baseline: of which sending the 10,000 requests (s, median)', value: f2(median(rounds.map((x) => x.baseIngestMs)) / 1000) },
+        { figure: 'time ratio Beacon / baseline (median of paired rounds)', value: f2(ratio), target: '<= 1.3', verdict: verdict(ratio, 1.3, 'max') },
+        { figure: "Slack API calls caused by the storm (worst round)", value: String(worstOwn), target: '<= 30', verdict: verdict(worstOwn, 30, 'max') },
+        { figure: 'Slack API calls seen during the storm, incl. item 4 (worst round)', value: String(Math.max(...rounds.map((x) => x.calls))) },
+      ],
+      notes: [
+        `${ROUNDS} rounds, each a new alert group (so a new incident); Beacon and baseline alternate going first. Paired ratios: ${ratios.map(f2).join(', ')}.`,
+        ...rounds.map((x, i) => `round ${i + 1}: Beacon ${f2(x.beaconMs / 1000)} s (requests ${f2(x.beaconIngestMs / 1000)} s), baseline ${f2(x.baseMs / 1000)} s (requests ${f2(x.baseIngestMs / 1000)} s); Slack calls ${JSON.stringify(x.byMethod)}, ${x.acks} slash commands sampled.`),
+        `One alert per request, ${STORM_INFLIGHT} requests in flight. Beacon: web and worker (WORKER_CONCURRENCY=${WORKER_CONCURRENCY}) in separate processes; quiet = intake and incidents wait/active/prioritized empty, no delayed job but escalation/reminder timers (due minutes later by design), and the incident's alerts hash counts 10,000 (polled every 25 ms; includes the 1.5 s alerts-message debounce).`,
+        `Baseline: bare server + a no-op BullMQ Worker (concurrency ${WORKER_CONCURRENCY}) in two processes; drained = wait/active/delayed/prioritized empty and 10,000 completed.`,
+        "Storm's own calls = all calls in the window minus one auth.test per slash command sampled during it: Bolt's App with tokenVerificationEnabled:false runs auth.test on every incoming Slack request (bolt dist/App.js singleAuthorization does not cache it).",
+      ],
+    });
+  } catch (err) {
+    notDone.push(`2. storm: ${(err as Error).message}`);
+    console.error(err);
+  }
+
+  // --- 4. slash-command ack during the storm ---
+  if (ack.length) {
+    const all = ack.map((a) => a.ms);
+    const during = ack.filter((a) => a.duringIngest).map((a) => a.ms);
+    const p99 = pct(all, 99);
+    addSection({
+      title: '4. Slash command ack while the storm runs',
+      rows: [
+        { figure: `/incident help ack p50 / p99 (ms), ${all.length} samples`, value: `${f0(pct(all, 50))} / ${f0(p99)}` },
+        { figure: 'p99 ack (ms)', value: f0(p99), target: '< 50', verdict: p99 < 50 ? 'met' : verdict(p99, 50, 'max') },
+        { figure: `  while the requests were arriving: p50 / p99 (ms), ${during.length} samples`, value: during.length ? `${f0(pct(during, 50))} / ${f0(pct(during, 99))}` : '-' },
+      ],
+      notes: [
+        'sim.slashCommand() (signed form POST through fetch to /slack/events) one at a time with 20 ms pauses, from 100 ms after each storm round started until its queue was quiet, 200 samples at most over all rounds; ms is as the simulator measures it (whole milliseconds).',
+        'Each ack waits for an auth.test round trip to the simulator first (see item 2), and the simulator lives in the bench process that is also running the load client.',
+        ...(ackStatusBad ? [`${ackStatusBad} acks were not HTTP 200.`] : []),
+      ],
+    });
+  } else notDone.push('4. slash-command ack: no samples taken');
+
+  // --- 3. alert -> card, on the same (now quiet) Beacon ---
+  try {
+    const SAMPLES = 50;
+    const toCard: number[] = [];
+    const to202: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const body = JSON.stringify({
+        title: `Card latency probe ${i}: payment errors`,
+        severity: 'critical',
+        service: `svc-${i}`,
+        group: `card-probe-${i}`,
+        fingerprint: `card-probe-${i}`,
+        description: 'payment_success_rate fell from 99% to 38%',
+      });
+      const from = sim.calls.length;
+      const started = Date.now();
+      const t = performance.now();
+      const res = await fetch(`http://127.0.0.1:${web.port}/webhooks/generic`, { method: 'POST', headers: HEADERS, body });
+      await res.text();
+      to202.push(performance.now() - t);
+      if (res.status !== 202) throw new Error(`alert answered ${res.status}`);
+      let card: { at: number } | undefined;
+      await waitUntil(
+        () => {
+          for (let k = from; k < sim.calls.length; k++) {
+            const c = sim.calls[k]!;
+            const key = (c.params.metadata as { event_payload?: { key?: string } } | undefined)?.event_payload?.key;
+            if (c.method === 'chat.postMessage' && c.ok && typeof key === 'string' && key.endsWith(':card')) {
+              card = c;
+              return true;
+            }
+          }
+          return false;
+        },
+        15_000,
+        2,
+        `card of probe ${i}`,
+      );
+      toCard.push(card!.at - started);
+      // Let the incident's follow-ups (alerts message, topic) finish before the next sample.
+      await sleep(50);
+    }
+    const p50 = pct(toCard, 50);
+    ctx.rss.push({ process: 'web', phase: '3 alert->card', mb: mb(await web.peakRss()) });
+    ctx.rss.push({ process: 'worker', phase: '3 alert->card', mb: mb(await worker.peakRss()) });
+    addSection({
+      title: '3. Alert to incident card',
+      rows: [
+        { figure: `request start -> card posted: p50 (ms), ${SAMPLES} samples`, value: f0(p50), target: '< 150', verdict: p50 < 150 ? 'met' : verdict(p50, 150, 'max') },
+        { figure: 'request start -> card posted: p99 (ms)', value: f0(pct(toCard, 99)) },
+        { figure: 'request -> 202: p50 / p99 (ms)', value: `${f1(pct(to202, 50))} / ${f1(pct(to202, 99))}` },
+      ],
+      notes: [
+        "Each sample a new alert group (new incident), sent sequentially after the storm; end time is the simulator's recorded `at` of the chat.postMessage whose metadata key ends in ':card' (Date.now() resolution, same clock as the start).",
+        'The card is posted after the channel is created (conversations.create, invites, topic), so this includes every Slack call before it.',
+      ],
+    });
+  } catch (err) {
+    notDone.push(`3. alert -> card: ${(err as Error).message}`);
+    console.error(err);
+  } finally {
+    await Promise.all([web.stop(), worker.stop()]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Timeline events persisted per second vs raw BullMQ no-op processing
+// ---------------------------------------------------------------------------------------------
+
+async function drain(ctx: Ctx, queueName: string, prefix: string, n: number, process: (data: any) => Promise<void>): Promise<number> {
+  const conn = connect(ctx.redis.url, 'blocking', 'bench-tl');
+  const q = new Queue(queueName, { connection: conn, prefix });
+  for (let i = 0; i < n; i += 500) {
+    await q.addBulk(
+      Array.from({ length: Math.min(500, n - i) }, (_, k) => {
+        const j = i + k;
+        const event: TimelineEvent = { id: `${queueName}-${j}`, kind: 'note', at: new Date().toISOString(), actor: 'U0000001', text: `note ${j} from the bench` };
+        return { name: 'timeline.append', data: { incidentId: `bench-${j % 10}`, event }, opts: { removeOnComplete: true } };
+      }),
+    );
+  }
+  let done = 0;
+  let finished!: () => void;
+  const all = new Promise<void>((r) => (finished = r));
+  const t = performance.now();
+  const w = new Worker(queueName, async (job) => process(job.data), { connection: conn, prefix, concurrency: WORKER_CONCURRENCY });
+  w.on('completed', () => {
+    if (++done === n) finished();
+  });
+  w.on('failed', (_j, err) => console.error('timeline bench job failed', err.message));
+  await Promise.race([all, sleep(120_000).then(() => Promise.reject(new Error(`${queueName}: ${done}/${n} after 120 s`)))]);
+  const ms = performance.now() - t;
+  await w.close();
+  await q.obliterate({ force: true });
+  await q.close();
+  conn.disconnect();
+  return (n / ms) * 1000;
+}
+
+async function benchTimeline(ctx: Ctx): Promise<void> {
+  const N = 5000;
+  const ROUNDS = 5;
+  const keys = new Keys('bench-tl');
+  const conn = connect(ctx.redis.url, 'command', 'bench-tl-store');
+  const timeline = new TimelineStore(conn, keys);
+  const rates = { noop: [] as number[], timeline: [] as number[] };
+  try {
+    // Warm-up of both paths (script load, JIT).
+    await drain(ctx, 'warm-noop', '{bench-tl}', 500, async () => {});
+    await drain(ctx, 'warm-tl', '{bench-tl}', 500, async (d) => void (await timeline.append(d.incidentId, d.event)));
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = r % 2 === 0 ? (['noop', 'timeline'] as const) : (['timeline', 'noop'] as const);
+      for (const side of order) {
+        rates[side].push(
+          await drain(ctx, `${side}-${r}`, '{bench-tl}', N, side === 'noop' ? async () => {} : async (d) => void (await timeline.append(d.incidentId, d.event))),
+        );
+      }
+    }
+    let stored = 0;
+    for (let i = 0; i < 10; i++) stored += await timeline.count(`bench-${i}`);
+    const tl = median(rates.timeline);
+    const noop = median(rates.noop);
+    const pairs = rates.timeline.map((t, i) => t / rates.noop[i]!);
+    const ratio = median(pairs);
+    addSection({
+      title: '5. Timeline events persisted per second',
+      rows: [
+        { figure: 'TimelineStore.append via BullMQ worker: events/s', value: f0(tl) },
+        { figure: 'raw BullMQ no-op worker: jobs/s', value: f0(noop) },
+        { figure: 'ratio timeline / no-op (median of paired rounds)', value: f2(ratio), target: '>= 0.5', verdict: verdict(ratio, 0.5, 'min') },
+      ],
+      notes: [
+        `${ROUNDS} interleaved rounds of ${N} pre-enqueued jobs each (10 incidents), one Worker of concurrency ${WORKER_CONCURRENCY} in the bench process, timed from Worker start to the last 'completed'; medians of rounds.`,
+        `paired ratios: ${pairs.map(f2).join(', ')}; ratio of the medians above: ${f2(tl / noop)}.`,
+        `per-round: timeline ${rates.timeline.map(f0).join(', ')}; no-op ${rates.noop.map(f0).join(', ')}. Stream entries stored: ${stored} (expected ${N * ROUNDS + 500}).`,
+      ],
+    });
+  } finally {
+    conn.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Peak RSS
+// ---------------------------------------------------------------------------------------------
+
+function reportRss(ctx: Ctx, mainPeak: number): void {
+  const peakOf = (p: string) => Math.max(-Infinity, ...ctx.rss.filter((r) => r.process === p).map((r) => r.mb));
+  const rows: Row[] = [];
+  for (const p of ['web', 'worker']) {
+    const v = peakOf(p);
+    if (!Number.isFinite(v)) continue;
+    rows.push({ figure: `${p} process: peak RSS (MB)`, value: f1(v), target: '< 150', verdict: v < 150 ? 'met' : verdict(v, 150, 'max') });
+  }
+  for (const r of ctx.rss) rows.push({ figure: `  ${r.process} during ${r.phase} (MB)`, value: f1(r.mb) });
+  rows.push({ figure: 'bench process (load client + Slack simulator), for context (MB)', value: f1(mb(mainPeak)) });
+  addSection({
+    title: '6. Peak RSS',
+    rows,
+    notes: [
+      'web and worker are separate processes (bench/child.ts), each sampling process.memoryUsage.rss() every 50 ms; the peak is read at the end of each phase and reset after warm-up in phase 1.',
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------------
+
+function writeReport(): void {
+  const cpu = cpus();
+  const lines = [
+    '# Beacon benchmarks',
+    '',
+    'Written by `npm run bench` (bench/run.ts) from one run; every ratio compares figures measured in that same run.',
+    '',
+    `- Date: ${startedAt.toISOString()}`,
+    `- Machine: ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${f1(totalmem() / 2 ** 30)} GiB RAM, ${platform()} ${release()}`,
+    `- Node ${process.version}; Redis: private redis-server started by the bench (no persistence)`,
+    `- Server-side processes: ${childMode || '(not started)'}`,
+    '- Everything (load client, Slack simulator, redis-server, Beacon web and worker, baselines) shares this machine, so the figures are noisy; the baselines are measured interleaved with Beacon to share the noise.',
+    '',
+  ];
+  for (const s of sections) {
+    lines.push(`## ${s.title}`, '', '| figure | value | target | result |', '|---|---:|---|---|');
+    for (const r of s.rows) lines.push(`| ${r.figure.trim()} | ${r.value} | ${r.target ?? ''} | ${r.verdict ?? ''} |`);
+    lines.push('');
+    for (const n of s.notes) lines.push(`- ${n}`);
+    lines.push('');
+  }
+  if (notDone.length) {
+    lines.push('## Not measured in this run', '');
+    for (const n of notDone) lines.push(`- ${n}`);
+    lines.push('');
+  }
+  writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), lines.join('\n'));
+}
+
+async function main(): Promise<void> {
+  let mainPeak = process.memoryUsage.rss();
+  const sampler = setInterval(() => (mainPeak = Math.max(mainPeak, process.memoryUsage.rss())), 50);
+  sampler.unref();
+  const redis = await startRedisServer();
+  const sim = new SlackSimulator({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET });
+  await sim.start();
+  const inspect = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  inspect.on('error', () => {});
+  const ctx: Ctx = { redis, sim, inspect, rss: [] };
+  childMode = await prepareChildren();
+  console.log(`bench: ${cpus().length} x ${cpus()[0]?.model.trim()}, node ${process.version}, redis ${redis.url}`);
+  const steps: [string, () => Promise<void>][] = [
+    ['1. webhook ingest', () => benchIngest(ctx)],
+    ['2-4. storm, slash ack, alert -> card', () => benchStormAndCard(ctx)],
+    ['5. timeline', () => benchTimeline(ctx)],
+  ];
+  const only = process.env.BENCH_ONLY?.split(',');
+  try {
+    for (const [name, fn] of steps) {
+      if (only && !only.some((o) => name.startsWith(o))) continue;
+      console.log(`\n... ${name}`);
+      try {
+        await fn();
+      } catch (err) {
+        notDone.push(`${name}: ${(err as Error).message}`);
+        console.error(err);
+      }
+    }
+    reportRss(ctx, mainPeak);
+  } finally {
+    writeReport();
+    inspect.disconnect();
+    await sim.stop();
+    await redis.stop();
+  }
+  console.log('\nwrote BENCHMARKS.md');
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
