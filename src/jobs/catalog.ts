@@ -12,6 +12,9 @@ export const QUEUES = {
   /** Slack effects per incident and everything people do in Slack: kept short so a storm in
    * `intake` never delays a click. */
   incidents: 'incidents',
+  /** Delayed work that waits minutes (escalations, reminders): kept apart so that the two queues
+   * above hold only work that is due, and "nothing waiting" means the system is quiet. */
+  timers: 'timers',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -73,12 +76,12 @@ export const JOBS = {
   },
   /** Escalation `n` (1..3) of an incident nobody acknowledged; re-checks the state when it runs. */
   'incident.escalate': {
-    queue: QUEUES.incidents,
+    queue: QUEUES.timers,
     schema: z.object({ incidentId: z.string().min(1), n: z.number().int().min(1).max(10) }),
   },
   /** Nudges the lead when the quiet period that started at `anchor` (ISO time) lasted too long. */
   'incident.remind': {
-    queue: QUEUES.incidents,
+    queue: QUEUES.timers,
     schema: z.object({ incidentId: z.string().min(1), anchor: z.string().min(1), n: z.number().int().min(1) }),
   },
   /** A person's command or card click on one incident. */

@@ -14,7 +14,7 @@ export class Queues {
       q.on('error', onError);
       return q;
     };
-    this.byName = { intake: make(QUEUES.intake), incidents: make(QUEUES.incidents) };
+    this.byName = Object.fromEntries((Object.values(QUEUES) as QueueName[]).map((n) => [n, make(n)])) as Record<QueueName, Queue>;
   }
 
   async add<N extends JobName>(name: N, data: JobData<N>, opts: JobsOptions = {}): Promise<void> {

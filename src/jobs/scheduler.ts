@@ -12,7 +12,7 @@ export const reminderJobId = (incidentId: string, anchor: string, n: number) =>
 
 /** The incident service's follow-up work, as BullMQ jobs with deterministic ids. */
 export function bullScheduler(queues: Queues): Scheduler {
-  const incidentsQueue = () => queues.byName[JOBS['incident.escalate'].queue];
+  const timersQueue = () => queues.byName[JOBS['incident.escalate'].queue];
   return {
     async openIncident(incidentId) {
       // One job id per incident: every alert of a new incident asks, one job runs. A failed
@@ -37,7 +37,7 @@ export function bullScheduler(queues: Queues): Scheduler {
     },
     async cancelEscalation(incidentId) {
       // Tidying only: a job already running (locked) is not removed, and re-checks the state itself.
-      const q = incidentsQueue();
+      const q = timersQueue();
       for (let n = 1; n <= MAX_ESCALATIONS; n++) {
         const job = await q.getJob(escalationJobId(incidentId, n));
         if (job && (await job.isDelayed())) await q.remove(job.id!).catch(() => 0);

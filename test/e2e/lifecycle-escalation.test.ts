@@ -20,7 +20,7 @@ describe('escalation and reminders', () => {
   beforeAll(async () => {
     b = await startBeacon({ env: { ESCALATION_MINUTES: '0.02' } });
     conn = new Redis(b.config.redis.url, { maxRetriesPerRequest: null });
-    queue = new Queue('incidents', { connection: conn, prefix: `{${b.config.redis.prefix}}` });
+    queue = new Queue('timers', { connection: conn, prefix: `{${b.config.redis.prefix}}` });
   });
   afterAll(async () => {
     await queue?.close();
