@@ -28,7 +28,13 @@ export function createHttpServer(deps: HttpDeps): Server {
   const { log, metrics } = deps;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://beacon.local');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://beacon.local');
+    } catch {
+      // An absolute-form target that is no URL (`POST http://[/webhooks/generic`): the sender's fault.
+      return sendJson(res, 400, { error: 'invalid request target' });
+    }
     const path = url.pathname;
     if (req.method === 'GET' || req.method === 'HEAD') {
       if (path === '/healthz') return sendText(res, 200, 'ok\n');

@@ -78,12 +78,23 @@ export const alertmanagerGroupFields = {
 
 const alertmanagerAlertSchema = z.object(alertmanagerAlertFields);
 
+/**
+ * The `version` a sender put in its body, for an error message: short scalars as JSON, anything
+ * else by its kind. Never `JSON.stringify` of the whole value: that echoes a 1 MB string back
+ * and throws (stack overflow, a 500) on a deeply nested array.
+ */
+export function describeSentVersion(input: unknown): string {
+  if (typeof input === 'string') return input.length > 40 ? `${JSON.stringify(input.slice(0, 40))}… (${input.length} characters)` : JSON.stringify(input);
+  if (typeof input === 'number' || typeof input === 'boolean' || input === null) return String(input);
+  return Array.isArray(input) ? 'an array' : typeof input === 'object' ? 'an object' : `a ${typeof input}`;
+}
+
 export const alertmanagerSchema = z.object({
   version: z.literal('4', {
     error: (issue) =>
       issue.input === undefined
         ? 'required: Alertmanager webhook payload version "4"'
-        : `unsupported Alertmanager webhook payload version ${JSON.stringify(issue.input)}: only "4" is accepted`,
+        : `unsupported Alertmanager webhook payload version ${describeSentVersion(issue.input)}: only "4" is accepted`,
   }),
   ...alertmanagerGroupFields,
   alerts: z.array(alertmanagerAlertSchema).max(MAX_ALERTS),

@@ -31,6 +31,7 @@ import {
   MAX_ALERTS,
   alertmanagerAlertFields,
   alertmanagerGroupFields,
+  describeSentVersion,
   normalizeAlertmanagerStyleAlert,
   safeLinks,
   vendorUrl,
@@ -53,7 +54,7 @@ export const grafanaSchema = z.object({
     error: (issue) =>
       issue.input === undefined
         ? 'required: Grafana webhook payload version "1"'
-        : `unsupported Grafana webhook payload version ${JSON.stringify(issue.input)}: only "1" is accepted`,
+        : `unsupported Grafana webhook payload version ${describeSentVersion(issue.input)}: only "1" is accepted`,
   }),
   ...alertmanagerGroupFields,
   orgId: z.number().int().optional(),
