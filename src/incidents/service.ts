@@ -320,6 +320,8 @@ export class IncidentService {
       if (!claim.claimed) this.d.log.info({ incidentId: inc.id, group: inc.group, holder: claim.id }, 'reopened incident left its group to a newer incident');
     }
     if ((kind === 'update' || kind === 'reopened') && isOpen(inc)) await this.scheduleReminder(inc, 1);
+    // A new lead who is not in the channel yet is brought in (members already there are fine).
+    if (kind === 'lead' && inc.lead && inc.slack.channelId) await slack.invite(inc.slack.channelId, [inc.lead]);
 
     const message = this.announcement(kind, inc, before, c.userId, text, now);
     if (message && inc.slack.channelId) await this.postOnce(inc, `cmd:${c.sourceId}`, message, retried);

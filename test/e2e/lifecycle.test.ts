@@ -212,6 +212,29 @@ describe('/incident verbs', () => {
       await waitFor(async () => (await doc(b, o.incidentId)).status === 'resolved');
       await b.post('/webhooks/generic', { title: 'Lifecycle regroup', fingerprint: 'fp-regroup', group: 'g-regroup', severity: 'sev3', service: 'checkout' });
       await waitFor(() => b.sim.channels().filter((c) => /lifecycle-regroup/.test(c.name)).length === 2, { what: 'a second channel' });
+      const group = (await doc(b, o.incidentId)).group;
+      const holder = await waitFor(async () => {
+        const id = await b.redis.get(`${b.config.redis.prefix}:{group:${groupDigest(group)}}`);
+        return id && id !== o.incidentId ? id : null;
+      }, { what: 'the new incident holds the group' });
+      // Reopening the old one leaves the group with the newer incident.
+      await command(b, o.channelId, ALICE, 'reopen');
+      await waitFor(async () => (await doc(b, o.incidentId)).status === 'acknowledged');
+      expect(await b.redis.get(`${b.config.redis.prefix}:{group:${groupDigest(group)}}`)).toBe(holder);
+    });
+
+    it('lead brings the new lead into the channel', async () => {
+      const o = await alertIncident(b, 'newlead');
+      expect(b.sim.channel(o.channelId)!.members).not.toContain('U0000004');
+      await command(b, o.channelId, ALICE, 'lead <@U0000004|dave>');
+      await waitFor(async () => (await doc(b, o.incidentId)).lead === 'U0000004');
+      await waitFor(() => b.sim.channel(o.channelId)!.members.includes('U0000004'), { what: 'dave invited' });
+      await waitForSay(b, o.channelId, /handed the lead to <@U0000004>/);
+      // Acknowledging afterwards keeps the lead that was set.
+      await command(b, o.channelId, BOB, 'ack');
+      await waitFor(async () => (await doc(b, o.incidentId)).status === 'acknowledged');
+      expect(await doc(b, o.incidentId)).toMatchObject({ acknowledgedBy: BOB, lead: 'U0000004' });
+      await waitForSay(b, o.channelId, /<@U0000002> acknowledged the incident; <@U0000004> leads it/);
     });
 
     it('runbook, summary and postmortem answer without breaking', async () => {
