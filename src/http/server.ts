@@ -63,6 +63,13 @@ export function createHttpServer(deps: HttpDeps): Server {
         res.on('finish', () => req.socket?.destroy());
         return;
       }
+      // The sender hung up mid-body: nothing was taken, nobody to answer.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ECONNRESET' || (err as Error).message === 'aborted') {
+        log.debug({ path }, 'sender disconnected while sending the body');
+        res.destroy();
+        return;
+      }
       throw err;
     }
     if (isSlack) return deps.slack!(req, res, raw);
