@@ -6,9 +6,11 @@
  * - `web` / `worker`: Beacon's own startWeb / startWorker from src/wiring.ts, unchanged.
  * - `base-web`: a bare node:http server that reads the body, JSON.parses it and queue.add()s it.
  * - `base-worker`: a BullMQ Worker whose processor does nothing.
+ * - `load`: the load client (bench/load.ts), so that its event loop is not the simulator's.
  *
  * Protocol (process IPC): parent sends {type:'start'}, child answers {type:'ready', port?};
- * {type:'rss'} -> {type:'rss', peak, now}; {type:'rss-reset'}; {type:'stop'} closes and exits.
+ * {type:'rss'} -> {type:'rss', peak, now}; {type:'rss-reset'}; {type:'cpu'} -> {type:'cpu', us}
+ * (user+system CPU time so far); {type:'stop'} closes and exits.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -19,8 +21,9 @@ import { DEFAULT_JOB_OPTIONS } from '../src/jobs/catalog.js';
 import { createLogger } from '../src/log.js';
 import { connect } from '../src/redis.js';
 import { startWeb, startWorker } from '../src/wiring.js';
+import { runLoad, type LoadOptions } from './load.js';
 
-export type Role = 'web' | 'worker' | 'base-web' | 'base-worker';
+export type Role = 'web' | 'worker' | 'base-web' | 'base-worker' | 'load';
 
 export interface StartMsg {
   type: 'start';
@@ -32,7 +35,7 @@ export interface StartMsg {
   concurrency?: number;
 }
 
-type Msg = StartMsg | { type: 'rss' } | { type: 'rss-reset' } | { type: 'stop' };
+type Msg = StartMsg | { type: 'load'; opts: LoadOptions } | { type: 'rss'; gc?: boolean } | { type: 'rss-reset' } | { type: 'cpu' } | { type: 'stop' };
 
 // Peak RSS, sampled every 50 ms (memoryUsage.rss() is the cheap form of memoryUsage().rss).
 let peak = process.memoryUsage.rss();
@@ -60,6 +63,7 @@ async function start(m: StartMsg): Promise<number | undefined> {
     close = () => worker.close();
     return undefined;
   }
+  if (m.role === 'load') return undefined; // waits for {type:'load'}
   const url = m.env.REDIS_URL!;
   if (m.role === 'base-web') {
     // Same connection kind as Beacon's web (fail fast, no offline queue) and the same job options.
@@ -117,9 +121,23 @@ process.on('message', (m: Msg) => {
       if (m.type === 'start') {
         const port = await start(m);
         peak = process.memoryUsage.rss();
-        send({ type: 'ready', port });
+        const mu = process.memoryUsage();
+        send({ type: 'ready', port, rss: mu.rss, heapUsed: mu.heapUsed });
       } else if (m.type === 'rss') {
-        send({ type: 'rss', peak, now: process.memoryUsage.rss() });
+        const mu = process.memoryUsage();
+        // With gc: also the heap still in use after a full collection (retained, not garbage).
+        let retained: number | undefined;
+        const gc = (globalThis as { gc?: () => void }).gc;
+        if (m.gc && gc) {
+          gc();
+          retained = process.memoryUsage().heapUsed;
+        }
+        send({ type: 'rss', peak, now: mu.rss, heapUsed: mu.heapUsed, heapTotal: mu.heapTotal, external: mu.external, retained });
+      } else if (m.type === 'load') {
+        send({ type: 'loaded', result: await runLoad(m.opts) });
+      } else if (m.type === 'cpu') {
+        const c = process.cpuUsage();
+        send({ type: 'cpu', us: c.user + c.system });
       } else if (m.type === 'rss-reset') {
         peak = process.memoryUsage.rss();
         send({ type: 'rss-reset' });

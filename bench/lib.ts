@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { StartMsg } from './child.js';
+import type { LoadOptions, LoadResult } from './load.js';
 
 /**
  * How children run: bundled to plain JS with esbuild (tsx's own dependency) so that their RSS and
@@ -29,6 +29,9 @@ export async function prepareChildren(): Promise<string> {
 
 export class Child {
   port: number | undefined;
+  /** RSS and heap in use right after start, bytes. */
+  startRss = 0;
+  startHeap = 0;
   private waiters: { type: string; resolve: (m: any) => void; reject: (e: Error) => void }[] = [];
 
   private constructor(
@@ -51,13 +54,20 @@ export class Child {
 
   static async start(name: string, msg: StartMsg): Promise<Child> {
     if (!childEntry) await prepareChildren();
+    // BENCH_CPU_PROF=web,worker writes V8 CPU profiles of those roles to bench/.build/prof/.
+    const prof = process.env.BENCH_CPU_PROF?.split(',').includes(msg.role)
+      ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('./.build/prof/', import.meta.url))}`, `--cpu-prof-name=${msg.role}-${Date.now()}.cpuprofile`]
+      : [];
     const proc = fork(childEntry!.file, [], {
-      execArgv: childEntry!.execArgv,
+      // --expose-gc only so that memory() can tell retained heap from garbage, after the peak is read.
+      execArgv: [...childEntry!.execArgv, '--expose-gc', ...prof],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const child = new Child(name, proc);
-    const ready = await child.ask<{ port?: number }>(msg, 'ready', 60_000);
+    const ready = await child.ask<{ port?: number; rss: number; heapUsed: number }>(msg, 'ready', 60_000);
     child.port = ready.port;
+    child.startRss = ready.rss;
+    child.startHeap = ready.heapUsed;
     return child;
   }
 
@@ -80,7 +90,22 @@ export class Child {
   }
 
   async peakRss(): Promise<number> {
-    return (await this.ask<{ peak: number }>({ type: 'rss' }, 'rss')).peak;
+    return (await this.memory()).peak;
+  }
+
+  /** Peak RSS so far and the heap now; with gc, also the heap left after a full collection. */
+  async memory(gc = false): Promise<{ peak: number; now: number; heapUsed: number; heapTotal: number; external: number; retained?: number }> {
+    return this.ask({ type: 'rss', gc }, 'rss');
+  }
+
+  /** User + system CPU time the child has used so far, in microseconds. */
+  async cpuUs(): Promise<number> {
+    return (await this.ask<{ us: number }>({ type: 'cpu' }, 'cpu')).us;
+  }
+
+  /** Role `load`: runs the load client in that process and returns what it measured. */
+  async load(opts: LoadOptions): Promise<LoadResult> {
+    return (await this.ask<{ result: LoadResult }>({ type: 'load', opts }, 'loaded', 600_000)).result;
   }
 
   async resetRss(): Promise<void> {
@@ -99,67 +124,7 @@ export class Child {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// The load client: node:http with a keep-alive Agent, a fixed number of requests in flight
-// ---------------------------------------------------------------------------------------------
-
-export interface LoadResult {
-  /** Per-request latency in ms, request start to response end. */
-  lat: number[];
-  elapsedMs: number;
-  /** Answers other than 202, by status (0 = connection error). */
-  bad: Record<number, number>;
-  /** performance.now() of the first request. */
-  startedAt: number;
-}
-
-export async function runLoad(opts: {
-  port: number;
-  path: string;
-  bodies: Buffer[];
-  concurrency: number;
-  headers: Record<string, string>;
-  /** Called after each answer (for instance to stop a side sampler). */
-}): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency });
-  const lat = new Array<number>(opts.bodies.length);
-  const bad: Record<number, number> = {};
-  const send = (body: Buffer) =>
-    new Promise<number>((resolve) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port: opts.port,
-          path: opts.path,
-          method: 'POST',
-          agent,
-          headers: { ...opts.headers, 'content-length': body.length },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', () => resolve(0));
-      req.end(body);
-    });
-  let next = 0;
-  const startedAt = performance.now();
-  await Promise.all(
-    Array.from({ length: opts.concurrency }, async () => {
-      while (next < opts.bodies.length) {
-        const i = next++;
-        const t = performance.now();
-        const status = await send(opts.bodies[i]!);
-        lat[i] = performance.now() - t;
-        if (status !== 202) bad[status] = (bad[status] ?? 0) + 1;
-      }
-    }),
-  );
-  const elapsedMs = performance.now() - startedAt;
-  agent.destroy();
-  return { lat, elapsedMs, bad, startedAt };
-}
+export { runLoad, type LoadResult } from './load.js';
 
 // ---------------------------------------------------------------------------------------------
 // Figures

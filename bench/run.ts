@@ -16,12 +16,13 @@ import { Keys } from '../src/keys.js';
 import { connect } from '../src/redis.js';
 import { TimelineStore } from '../src/timeline/store.js';
 import type { TimelineEvent } from '../src/timeline/events.js';
-import { Child, prepareChildren, mb, median, pct, runLoad, sleep, verdict, waitUntil, type LoadResult } from './lib.js';
+import { Child, prepareChildren, mb, median, pct, sleep, verdict, waitUntil, type LoadResult } from './lib.js';
 
 const BOT_TOKEN = 'xoxb-bench-0000000000-beacon-bot-token';
 const SIGNING_SECRET = 'bench-signing-secret-8f2b1c9d7e6a';
 const WEBHOOK_TOKEN = 'bench-webhook-token-5a4b3c2d1e0f';
-const WORKER_CONCURRENCY = 8; // Beacon's default; the baseline workers use the same.
+/** Beacon's default (8) unless BENCH_WORKER_CONCURRENCY says otherwise; the baseline workers use the same. */
+const WORKER_CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 8);
 const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` };
 
 interface Row {
@@ -45,7 +46,10 @@ interface Ctx {
   redis: RedisHandle;
   sim: SlackSimulator;
   inspect: Redis;
+  /** The load client, in its own process. */
+  loader: Child;
   /** Peak RSS per process and phase, MB. */
+  memNotes: string[];
   rss: { process: string; phase: string; mb: number }[];
 }
 
@@ -65,6 +69,8 @@ function env(ctx: Ctx, prefix: string): Record<string, string> {
 }
 
 const f0 = (n: number) => n.toFixed(0);
+/** Epoch ms with sub-ms precision, comparable with the load child's timestamps. */
+const epochNow = () => performance.timeOrigin + performance.now();
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
 
@@ -84,9 +90,8 @@ function addSection(s: Section): void {
 // 1. Webhook ingest: Beacon's web stack vs a bare node:http + queue.add server
 // ---------------------------------------------------------------------------------------------
 
-function ingestBodies(tag: string, n: number): Buffer[] {
+function ingestBodies(tag: string, n: number): string[] {
   return Array.from({ length: n }, (_, i) =>
-    Buffer.from(
       JSON.stringify({
         title: `Ingest probe ${tag} ${i % 100}`,
         severity: 'high',
@@ -95,8 +100,28 @@ function ingestBodies(tag: string, n: number): Buffer[] {
         fingerprint: `ingest-${tag}-${i}`,
         description: `value=${i}`,
       }),
-    ),
   );
+}
+
+/** Redis's own counters: calls per command and bytes in, to see what each side asks of Redis. */
+async function redisCounters(ctx: Ctx): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const stats = await ctx.inspect.info('commandstats');
+  for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(m[1]!, Number(m[2]));
+  const net = /total_net_input_bytes:(\d+)/.exec(await ctx.inspect.info('stats'));
+  out.set('(bytes in)', Number(net?.[1] ?? 0));
+  return out;
+}
+
+function addCounters(into: Map<string, number>, before: Map<string, number>, after: Map<string, number>): void {
+  for (const [k, v] of after) into.set(k, (into.get(k) ?? 0) + v - (before.get(k) ?? 0));
+}
+
+function perRequest(m: Map<string, number>, n: number): string {
+  const bytes = (m.get('(bytes in)') ?? 0) / n;
+  const cmds = [...m.entries()].filter(([k, v]) => k !== '(bytes in)' && v / n >= 0.05 && !['info'].includes(k)).sort((a, b) => b[1] - a[1]);
+  const total = cmds.reduce((t, [, v]) => t + v, 0) / n;
+  return `${total.toFixed(2)} commands (${cmds.map(([k, v]) => `${k} ${(v / n).toFixed(2)}`).join(', ')}), ${f0(bytes)} bytes in`;
 }
 
 async function benchIngest(ctx: Ctx): Promise<void> {
@@ -106,7 +131,7 @@ async function benchIngest(ctx: Ctx): Promise<void> {
   const web = await Child.start('web', { type: 'start', role: 'web', env: env(ctx, 'bench-ingest') });
   const base = await Child.start('base-web', { type: 'start', role: 'base-web', env: env(ctx, 'bench-ingest'), queue: 'ingest', prefix: '{bench-base-ingest}' });
   try {
-    const run = (child: Child, tag: string, n: number) => runLoad({ port: child.port!, path: '/webhooks/generic', bodies: ingestBodies(tag, n), concurrency: C, headers: HEADERS });
+    const run = (child: Child, tag: string, n: number) => ctx.loader.load({ port: child.port!, path: '/webhooks/generic', bodies: ingestBodies(tag, n), concurrency: C, headers: HEADERS });
     // Warm-up: JIT, connection pools, Lua scripts loaded.
     for (const [c, t] of [[web, 'wb'], [base, 'wa']] as const) {
       const w = await run(c, t, 1000);
@@ -114,16 +139,27 @@ async function benchIngest(ctx: Ctx): Promise<void> {
     }
     await web.resetRss();
     const res: Record<'beacon' | 'base', LoadResult[]> = { beacon: [], base: [] };
+    const redisUse = { beacon: new Map<string, number>(), base: new Map<string, number>() };
+    const cpu = { beacon: 0, base: 0 };
     // Interleaved rounds, alternating which goes first, so drift on a noisy machine hits both.
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? (['beacon', 'base'] as const) : (['base', 'beacon'] as const);
       for (const side of order) {
-        const out = await run(side === 'beacon' ? web : base, `${side}-${r}`, N);
+        const child = side === 'beacon' ? web : base;
+        const before = await redisCounters(ctx);
+        const cpu0 = await child.cpuUs();
+        const out = await run(child, `${side}-${r}`, N);
+        cpu[side] += (await child.cpuUs()) - cpu0;
+        addCounters(redisUse[side], before, await redisCounters(ctx));
         if (Object.keys(out.bad).length) throw new Error(`${side} round ${r} answered ${JSON.stringify(out.bad)}`);
         res[side].push(out);
       }
     }
     ctx.rss.push({ process: 'web', phase: '1 ingest (web only, no worker)', mb: mb(await web.peakRss()) });
+    const wm = await web.memory(true);
+    ctx.memNotes.push(
+      `web right after startWeb(): RSS ${f0(mb(web.startRss))} MB, heap used ${f0(mb(web.startHeap))} MB; after ingest: RSS ${f0(mb(wm.now))} MB, heap used/total ${f0(mb(wm.heapUsed))}/${f0(mb(wm.heapTotal))} MB (${f0(mb(wm.retained ?? NaN))} MB still used after a forced full GC), external ${f0(mb(wm.external))} MB. Baseline web right after start: RSS ${f0(mb(base.startRss))} MB, heap used ${f0(mb(base.startHeap))} MB.`,
+    );
     ctx.rss.push({ process: 'baseline web', phase: '1 ingest', mb: mb(await base.peakRss()) });
     const fig = (rs: LoadResult[]) => {
       const all = rs.flatMap((x) => x.lat);
@@ -147,13 +183,17 @@ async function benchIngest(ctx: Ctx): Promise<void> {
         { figure: 'throughput ratio Beacon / baseline (median of paired rounds)', value: f2(tput), target: '>= 0.8', verdict: verdict(tput, 0.8, 'min') },
         { figure: 'p99 ratio Beacon / baseline (median of paired rounds)', value: f2(p99r), target: '<= 1.5', verdict: verdict(p99r, 1.5, 'max') },
         { figure: 'same ratios from the pooled figures above', value: `${f2(b.rps / a.rps)} / ${f2(b.p99 / a.p99)}` },
+        { figure: 'server CPU per request (µs): Beacon web / baseline', value: `${f0(cpu.beacon / (N * ROUNDS))} / ${f0(cpu.base / (N * ROUNDS))}` },
+        { figure: 'server CPU ratio Beacon / baseline (noise-robust)', value: f2(cpu.beacon / cpu.base) },
       ],
       notes: [
         `paired round ratios, throughput: ${pairT.map(f2).join(', ')}; p99: ${pairP.map(f2).join(', ')}.`,
-        `${ROUNDS} interleaved rounds of ${N} distinct single-alert bodies per side after a 1000-request warm-up, ${C} requests in flight (node:http Agent keepAlive); latency percentiles pooled over rounds.`,
+        `Redis work per request (INFO commandstats / total_net_input_bytes): Beacon ${perRequest(redisUse.beacon, N * ROUNDS)}; baseline ${perRequest(redisUse.base, N * ROUNDS)}.`,
+        `${ROUNDS} interleaved rounds of ${N} distinct single-alert bodies per side after a 1000-request warm-up, ${C} requests in flight (node:http Agent keepAlive, load client in its own process); latency percentiles pooled over rounds.`,
         `per-round requests/s: Beacon ${b.perRound.map(f0).join(', ')}; baseline ${a.perRound.map(f0).join(', ')}.`,
         "Baseline: bare node:http server in its own process; reads the body, JSON.parse, sha256 job id, queue.add('alert.received') with Beacon's job options on its own queue/prefix. Beacon: startWeb() in its own process, no worker (jobs pile up in Redis for both).",
-        'Beacon additionally does bearer auth, zod validation, normalization, metrics, a Redis readiness check and addBulk (MULTI) per request.',
+        'Server CPU per request is the child process user+system CPU time over the measured rounds divided by requests; it is less sensitive than requests/s to other load on the machine.',
+        'Beacon additionally does bearer auth, zod validation, normalization, metrics, a Redis readiness check and addBulk (an ioredis pipeline, even for one job) per request.',
       ],
     });
   } finally {
@@ -169,9 +209,8 @@ const STORM_TOTAL = 10_000;
 const STORM_DISTINCT = 200;
 const STORM_INFLIGHT = 50;
 
-function stormBodies(group: string): Buffer[] {
-  return Array.from({ length: STORM_TOTAL }, (_, i) =>
-    Buffer.from(
+function stormBodies(group: string, total = STORM_TOTAL): string[] {
+  return Array.from({ length: total }, (_, i) =>
       JSON.stringify({
         title: `Pod crash looping: checkout-${i % STORM_DISTINCT}`,
         severity: 'high',
@@ -180,7 +219,6 @@ function stormBodies(group: string): Buffer[] {
         fingerprint: `pod-${i % STORM_DISTINCT}`,
         description: `restarts=${i}`,
       }),
-    ),
   );
 }
 
@@ -197,7 +235,7 @@ async function pendingDelayed(ctx: Ctx, prefix: string, queue: string): Promise<
   return names.map((n) => n ?? '?').filter((n) => !TIMER_JOBS.has(n));
 }
 
-async function beaconQuiet(ctx: Ctx, prefix: string, group: string): Promise<boolean> {
+async function beaconQuiet(ctx: Ctx, prefix: string, group: string, total: number): Promise<boolean> {
   const r = ctx.inspect;
   const lists = await Promise.all(
     ['intake', 'incidents'].flatMap((q) => [
@@ -208,13 +246,17 @@ async function beaconQuiet(ctx: Ctx, prefix: string, group: string): Promise<boo
     ]),
   );
   if (lists.some((n) => n !== 0)) return false;
+  return (await countedAlerts(ctx, prefix, group)) === total;
+}
+
+/** Notifications the incident of `group` has counted so far. */
+async function countedAlerts(ctx: Ctx, prefix: string, group: string): Promise<number> {
   const keys = new Keys(prefix);
-  const id = await r.get(keys.openGroup(`generic:${group}`));
-  if (!id) return false;
-  const vals = await r.hvals(keys.incidentAlerts(id));
+  const id = await ctx.inspect.get(keys.openGroup(`generic:${group}`));
+  if (!id) return 0;
   let n = 0;
-  for (const v of vals) n += (JSON.parse(v) as { count: number }).count;
-  return n === STORM_TOTAL;
+  for (const v of await ctx.inspect.hvals(keys.incidentAlerts(id))) n += (JSON.parse(v) as { count: number }).count;
+  return n;
 }
 
 /** What the storm left behind, for a timeout message. */
@@ -255,6 +297,8 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
   interface StormRound {
     beaconMs: number;
     beaconIngestMs: number;
+    /** First request until the incident had counted all 10,000 (before the debounced refresh ran). */
+    countedMs: number;
     baseMs: number;
     baseIngestMs: number;
     calls: number;
@@ -265,89 +309,106 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
   const rounds: StormRound[] = [];
 
   /** Beacon: from the first request until quiet; /incident help acks sampled meanwhile (item 4). */
-  const beaconStorm = async (r: number) => {
-    const group = `checkout-storm-${r}`;
-    const bodies = stormBodies(group);
+  const beaconStorm = async (group: string, total: number, ackCap: number) => {
+    const bodies = stormBodies(group, total);
     const callsBefore = sim.calls.length;
     const acksBefore = ack.length;
     let ingestDone = false;
     let quiet = false;
     const sampler = (async () => {
       await sleep(100); // let the storm get going first
-      while (!quiet && ack.length < 200) {
+      while (!quiet && ack.length < ackCap) {
         const d = await sim.slashCommand({ text: 'help', channelId: general.id, userId: 'U0000001' });
         if (d.status !== 200) ackStatusBad++;
         ack.push({ ms: d.ms, duringIngest: !ingestDone });
         await sleep(20);
       }
     })();
-    const t0 = performance.now();
-    const load = await runLoad({ port: web.port!, path: '/webhooks/generic', bodies, concurrency: STORM_INFLIGHT, headers: HEADERS });
+    const load = await ctx.loader.load({ port: web.port!, path: '/webhooks/generic', bodies, concurrency: STORM_INFLIGHT, headers: HEADERS });
     ingestDone = true;
-    const beaconIngestMs = performance.now() - t0;
+    const beaconIngestMs = load.elapsedMs;
+    let countedMs = NaN;
     try {
       if (Object.keys(load.bad).length) throw new Error(`storm answered ${JSON.stringify(load.bad)}`);
-      await waitUntil(() => beaconQuiet(ctx, prefix, group), 120_000, 25, 'Beacon storm to go quiet').catch(async (err: Error) => {
+      await waitUntil(async () => (await countedAlerts(ctx, prefix, group)) === total, 120_000, 10, 'every alert counted').catch(() => {});
+      countedMs = epochNow() - load.startedAt;
+      await waitUntil(() => beaconQuiet(ctx, prefix, group, total), 120_000, 25, 'Beacon storm to go quiet').catch(async (err: Error) => {
         throw new Error(`${err.message}; state: ${await beaconState(ctx, prefix, group)}`);
       });
     } finally {
       quiet = true;
       await sampler;
     }
-    const beaconMs = performance.now() - t0;
+    const beaconMs = epochNow() - load.startedAt;
     const calls = sim.calls.slice(callsBefore);
     const byMethod: Record<string, number> = {};
     for (const c of calls) byMethod[c.method] = (byMethod[c.method] ?? 0) + 1;
-    return { beaconMs, beaconIngestMs, calls: calls.length, authTests: byMethod['auth.test'] ?? 0, acks: ack.length - acksBefore, byMethod };
+    return { beaconMs, beaconIngestMs, countedMs, calls: calls.length, authTests: byMethod['auth.test'] ?? 0, acks: ack.length - acksBefore, byMethod };
   };
 
   /** Baseline: the same requests to the bare server, a no-op Worker draining its queue. */
-  const baseStorm = async (r: number) => {
-    const queueName = `storm-${r}`;
-    const basePrefix = '{bench-base-storm}';
-    const bodies = stormBodies(`checkout-storm-${r}`);
-    const bweb = await Child.start('base-web', { type: 'start', role: 'base-web', env: env(ctx, prefix), queue: queueName, prefix: basePrefix });
-    const bworker = await Child.start('base-worker', { type: 'start', role: 'base-worker', env: env(ctx, prefix), queue: queueName, prefix: basePrefix, concurrency: WORKER_CONCURRENCY });
-    const watch = new Queue(queueName, { connection: connect(ctx.redis.url, 'blocking', 'bench-watch'), prefix: basePrefix });
-    try {
-      const b0 = performance.now();
-      const bl = await runLoad({ port: bweb.port!, path: '/webhooks/generic', bodies, concurrency: STORM_INFLIGHT, headers: HEADERS });
-      const baseIngestMs = performance.now() - b0;
-      if (Object.keys(bl.bad).length) throw new Error(`baseline storm answered ${JSON.stringify(bl.bad)}`);
-      await waitUntil(
-        async () => {
-          const c = await watch.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'completed');
-          return c.wait === 0 && c.active === 0 && c.delayed === 0 && c.prioritized === 0 && c.completed === STORM_TOTAL;
-        },
-        120_000,
-        25,
-        'baseline storm to drain',
-      );
-      const baseMs = performance.now() - b0;
-      ctx.rss.push({ process: 'baseline web', phase: `2 storm round ${r + 1}`, mb: mb(await bweb.peakRss()) });
-      ctx.rss.push({ process: 'baseline worker', phase: `2 storm round ${r + 1}`, mb: mb(await bworker.peakRss()) });
-      return { baseMs, baseIngestMs };
-    } finally {
-      await watch.close();
-      await Promise.all([bweb.stop(), bworker.stop()]);
-    }
+  // The baseline's processes live through all rounds, as Beacon's do; one queue, counted per round.
+  const baseQueue = 'storm';
+  const basePrefix = '{bench-base-storm}';
+  const bweb = await Child.start('base-web', { type: 'start', role: 'base-web', env: env(ctx, prefix), queue: baseQueue, prefix: basePrefix });
+  const bworker = await Child.start('base-worker', { type: 'start', role: 'base-worker', env: env(ctx, prefix), queue: baseQueue, prefix: basePrefix, concurrency: WORKER_CONCURRENCY });
+  const watch = new Queue(baseQueue, { connection: connect(ctx.redis.url, 'blocking', 'bench-watch'), prefix: basePrefix });
+
+  /** Baseline: the same requests to the bare server, a no-op Worker draining its queue. */
+  const baseStorm = async (group: string, total: number) => {
+    const bodies = stormBodies(group, total);
+    const before = (await watch.getJobCounts('completed')).completed ?? 0;
+    const bl = await ctx.loader.load({ port: bweb.port!, path: '/webhooks/generic', bodies, concurrency: STORM_INFLIGHT, headers: HEADERS });
+    const baseIngestMs = bl.elapsedMs;
+    if (Object.keys(bl.bad).length) throw new Error(`baseline storm answered ${JSON.stringify(bl.bad)}`);
+    await waitUntil(
+      async () => {
+        const c = await watch.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'completed');
+        return c.wait === 0 && c.active === 0 && c.delayed === 0 && c.prioritized === 0 && c.completed === before + total;
+      },
+      120_000,
+      25,
+      'baseline storm to drain',
+    );
+    const baseMs = epochNow() - bl.startedAt;
+    return { baseMs, baseIngestMs };
   };
 
+  // Reference for item 4: the same command on the idle web process, before any storm.
+  const idleAck: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    idleAck.push((await sim.slashCommand({ text: 'help', channelId: general.id, userId: 'U0000001' })).ms);
+    await sleep(10);
+  }
+
   try {
+    // Warm-up storms of 1,000 on both sides (JIT, scripts, the first incident's Slack set-up).
+    await beaconStorm('warm-up-storm', 1000, 0);
+    await baseStorm('warm-up-storm', 1000);
+    await Promise.all([web.resetRss(), worker.resetRss(), bweb.resetRss(), bworker.resetRss()]);
     for (let r = 0; r < ROUNDS; r++) {
+      const group = `checkout-storm-${r}`;
+      // Slash-command samples spread over the rounds so that every round carries the same load.
+      const ackCap = Math.ceil((200 * (r + 1)) / ROUNDS);
       // Alternate which side goes first, so drift on a noisy machine hits both.
       if (r % 2 === 0) {
-        const b = await beaconStorm(r);
-        rounds.push({ ...b, ...(await baseStorm(r)) });
+        const b = await beaconStorm(group, STORM_TOTAL, ackCap);
+        rounds.push({ ...b, ...(await baseStorm(group, STORM_TOTAL)) });
       } else {
-        const a = await baseStorm(r);
-        rounds.push({ ...(await beaconStorm(r)), ...a });
+        const a = await baseStorm(group, STORM_TOTAL);
+        rounds.push({ ...(await beaconStorm(group, STORM_TOTAL, ackCap)), ...a });
       }
       const x = rounds[rounds.length - 1]!;
-      console.log(`  storm round ${r + 1}: Beacon ${f2(x.beaconMs / 1000)} s, baseline ${f2(x.baseMs / 1000)} s, Slack calls ${x.calls} (auth.test ${x.authTests}, acks sampled ${x.acks})`);
+      console.log(`  storm round ${r + 1}: Beacon ${f2(x.beaconMs / 1000)} s (all counted at ${f2(x.countedMs / 1000)} s), baseline ${f2(x.baseMs / 1000)} s, Slack calls ${x.calls} (auth.test ${x.authTests}, acks sampled ${x.acks})`);
     }
+    ctx.rss.push({ process: 'baseline web', phase: '2 storm', mb: mb(await bweb.peakRss()) });
+    ctx.rss.push({ process: 'baseline worker', phase: '2 storm', mb: mb(await bworker.peakRss()) });
     ctx.rss.push({ process: 'web', phase: '2 storm', mb: mb(await web.peakRss()) });
     ctx.rss.push({ process: 'worker', phase: '2 storm', mb: mb(await worker.peakRss()) });
+    const km = await worker.memory(true);
+    ctx.memNotes.push(
+      `worker right after startWorker(): RSS ${f0(mb(worker.startRss))} MB, heap used ${f0(mb(worker.startHeap))} MB; after the storm: RSS ${f0(mb(km.now))} MB, heap used/total ${f0(mb(km.heapUsed))}/${f0(mb(km.heapTotal))} MB (${f0(mb(km.retained ?? NaN))} MB after a forced full GC).`,
+    );
     const ratios = rounds.map((x) => x.beaconMs / x.baseMs);
     const ratio = median(ratios);
     // Bolt (tokenVerificationEnabled: false) calls auth.test on every request it receives, so each
@@ -359,15 +420,17 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
       rows: [
         { figure: 'Beacon: first request to quiet queue (s, median)', value: f2(median(rounds.map((x) => x.beaconMs)) / 1000) },
         { figure: 'Beacon: of which sending the 10,000 requests (s, median)', value: f2(median(rounds.map((x) => x.beaconIngestMs)) / 1000) },
+        { figure: 'Beacon: of which until all 10,000 were counted (s, median)', value: f2(median(rounds.map((x) => x.countedMs)) / 1000) },
         { figure: 'baseline: first request to drained queue (s, median)', value: f2(median(rounds.map((x) => x.baseMs)) / 1000) },
         { figure: 'baseline: of which sending the 10,000 requests (s, median)', value: f2(median(rounds.map((x) => x.baseIngestMs)) / 1000) },
         { figure: 'time ratio Beacon / baseline (median of paired rounds)', value: f2(ratio), target: '<= 1.3', verdict: verdict(ratio, 1.3, 'max') },
+        { figure: 'ratio with Beacon stopped at "all counted" (median of paired rounds), for context', value: f2(median(rounds.map((x) => x.countedMs / x.baseMs))) },
         { figure: "Slack API calls caused by the storm (worst round)", value: String(worstOwn), target: '<= 30', verdict: verdict(worstOwn, 30, 'max') },
         { figure: 'Slack API calls seen during the storm, incl. item 4 (worst round)', value: String(Math.max(...rounds.map((x) => x.calls))) },
       ],
       notes: [
-        `${ROUNDS} rounds, each a new alert group (so a new incident); Beacon and baseline alternate going first. Paired ratios: ${ratios.map(f2).join(', ')}.`,
-        ...rounds.map((x, i) => `round ${i + 1}: Beacon ${f2(x.beaconMs / 1000)} s (requests ${f2(x.beaconIngestMs / 1000)} s), baseline ${f2(x.baseMs / 1000)} s (requests ${f2(x.baseIngestMs / 1000)} s); Slack calls ${JSON.stringify(x.byMethod)}, ${x.acks} slash commands sampled.`),
+        `A warm-up storm of 1,000 on each side, then ${ROUNDS} rounds, each a new alert group (so a new incident); Beacon and baseline alternate going first; all four processes live through all rounds. Paired ratios: ${ratios.map(f2).join(', ')}.`,
+        ...rounds.map((x, i) => `round ${i + 1}: Beacon ${f2(x.beaconMs / 1000)} s (requests ${f2(x.beaconIngestMs / 1000)} s, all counted ${f2(x.countedMs / 1000)} s), baseline ${f2(x.baseMs / 1000)} s (requests ${f2(x.baseIngestMs / 1000)} s); Slack calls ${JSON.stringify(x.byMethod)}, ${x.acks} slash commands sampled.`),
         `One alert per request, ${STORM_INFLIGHT} requests in flight. Beacon: web and worker (WORKER_CONCURRENCY=${WORKER_CONCURRENCY}) in separate processes; quiet = intake and incidents wait/active/prioritized empty, no delayed job but escalation/reminder timers (due minutes later by design), and the incident's alerts hash counts 10,000 (polled every 25 ms; includes the 1.5 s alerts-message debounce).`,
         `Baseline: bare server + a no-op BullMQ Worker (concurrency ${WORKER_CONCURRENCY}) in two processes; drained = wait/active/delayed/prioritized empty and 10,000 completed.`,
         "Storm's own calls = all calls in the window minus one auth.test per slash command sampled during it: Bolt's App with tokenVerificationEnabled:false runs auth.test on every incoming Slack request (bolt dist/App.js singleAuthorization does not cache it).",
@@ -376,6 +439,9 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
   } catch (err) {
     notDone.push(`2. storm: ${(err as Error).message}`);
     console.error(err);
+  } finally {
+    await watch.close();
+    await Promise.all([bweb.stop(), bworker.stop()]);
   }
 
   // --- 4. slash-command ack during the storm ---
@@ -389,10 +455,11 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
         { figure: `/incident help ack p50 / p99 (ms), ${all.length} samples`, value: `${f0(pct(all, 50))} / ${f0(p99)}` },
         { figure: 'p99 ack (ms)', value: f0(p99), target: '< 50', verdict: p99 < 50 ? 'met' : verdict(p99, 50, 'max') },
         { figure: `  while the requests were arriving: p50 / p99 (ms), ${during.length} samples`, value: during.length ? `${f0(pct(during, 50))} / ${f0(pct(during, 99))}` : '-' },
+        { figure: `  reference, idle web before the storm: p50 / p99 (ms), ${idleAck.length} samples`, value: `${f0(pct(idleAck, 50))} / ${f0(pct(idleAck, 99))}` },
       ],
       notes: [
-        'sim.slashCommand() (signed form POST through fetch to /slack/events) one at a time with 20 ms pauses, from 100 ms after each storm round started until its queue was quiet, 200 samples at most over all rounds; ms is as the simulator measures it (whole milliseconds).',
-        'Each ack waits for an auth.test round trip to the simulator first (see item 2), and the simulator lives in the bench process that is also running the load client.',
+        'sim.slashCommand() (signed form POST through fetch to /slack/events) one at a time with 20 ms pauses, from 100 ms after each storm round started until its queue was quiet, at most 200 samples spread evenly over the rounds; ms is as the simulator measures it (whole milliseconds).',
+        'Each ack first waits for an auth.test round trip to the simulator (see item 2). The simulator and this sampler run in the bench process; the storm load client runs in a process of its own.',
         ...(ackStatusBad ? [`${ackStatusBad} acks were not HTTP 200.`] : []),
       ],
     });
@@ -544,7 +611,7 @@ async function benchTimeline(ctx: Ctx): Promise<void> {
 // 6. Peak RSS
 // ---------------------------------------------------------------------------------------------
 
-function reportRss(ctx: Ctx, mainPeak: number): void {
+function reportRss(ctx: Ctx, mainPeak: number, loadPeak: number): void {
   const peakOf = (p: string) => Math.max(-Infinity, ...ctx.rss.filter((r) => r.process === p).map((r) => r.mb));
   const rows: Row[] = [];
   for (const p of ['web', 'worker']) {
@@ -553,12 +620,14 @@ function reportRss(ctx: Ctx, mainPeak: number): void {
     rows.push({ figure: `${p} process: peak RSS (MB)`, value: f1(v), target: '< 150', verdict: v < 150 ? 'met' : verdict(v, 150, 'max') });
   }
   for (const r of ctx.rss) rows.push({ figure: `  ${r.process} during ${r.phase} (MB)`, value: f1(r.mb) });
-  rows.push({ figure: 'bench process (load client + Slack simulator), for context (MB)', value: f1(mb(mainPeak)) });
+  rows.push({ figure: 'bench process (Slack simulator, watchers, item 5 worker), for context (MB)', value: f1(mb(mainPeak)) });
+  rows.push({ figure: 'load-client process, for context (MB)', value: f1(mb(loadPeak)) });
   addSection({
     title: '6. Peak RSS',
     rows,
     notes: [
       'web and worker are separate processes (bench/child.ts), each sampling process.memoryUsage.rss() every 50 ms; the peak is read at the end of each phase and reset after warm-up in phase 1.',
+      ...ctx.memNotes,
     ],
   });
 }
@@ -605,8 +674,9 @@ async function main(): Promise<void> {
   await sim.start();
   const inspect = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   inspect.on('error', () => {});
-  const ctx: Ctx = { redis, sim, inspect, rss: [] };
   childMode = await prepareChildren();
+  const loader = await Child.start('load', { type: 'start', role: 'load', env: {} });
+  const ctx: Ctx = { redis, sim, inspect, loader, rss: [], memNotes: [] };
   console.log(`bench: ${cpus().length} x ${cpus()[0]?.model.trim()}, node ${process.version}, redis ${redis.url}`);
   const steps: [string, () => Promise<void>][] = [
     ['1. webhook ingest', () => benchIngest(ctx)],
@@ -625,9 +695,10 @@ async function main(): Promise<void> {
         console.error(err);
       }
     }
-    reportRss(ctx, mainPeak);
+    reportRss(ctx, mainPeak, await loader.peakRss());
   } finally {
     writeReport();
+    await loader.stop();
     inspect.disconnect();
     await sim.stop();
     await redis.stop();
