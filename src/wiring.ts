@@ -11,7 +11,10 @@ import { createHttpServer } from './http/server.js';
 import { QUEUES, type QueueName } from './jobs/catalog.js';
 import { handlers, processor } from './jobs/processors.js';
 import { Queues } from './jobs/queues.js';
-import { bullScheduler } from './jobs/scheduler.js';
+import { bullScheduler, enqueueChecks, summaryTimers } from './jobs/scheduler.js';
+import { ReportService } from './reports/service.js';
+import { RunbookRuntime } from './runbooks/runtime.js';
+import { createHash } from 'node:crypto';
 import { Keys } from './keys.js';
 import type { Logger } from './log.js';
 import { SharedCounters, createMetrics, type Metrics } from './metrics.js';
@@ -82,7 +85,7 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
     tokenVerificationEnabled: false,
     ignoreSelf: false,
   });
-  registerListeners(app, { queues, store, log: log.child({ mod: 'listeners' }), now });
+  registerListeners(app, { queues, store, checklists: reports.checklists, runbooks: () => runbooks, log: log.child({ mod: 'listeners' }), now });
   app.error(async (err) => {
     log.error({ err: err.message }, 'Slack listener error');
   });
@@ -162,13 +165,56 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
   const store = new IncidentStore(redis, keys, lockDuration);
   const timeline = new TimelineStore(redis, keys);
   const changes = new ChangeStore(redis, keys);
+  const checklists = new ChecklistStore(redis, keys);
+  const runbookSet = loadRunbookSet(config.runbooksDir, log);
   const slack = createSlackGateway({
     token: config.slack.botToken,
     apiUrl: config.slack.apiUrl,
     log: log.child({ mod: 'slack' }),
     observe: (method, outcome) => counters.inc('slack', { method, outcome }),
   });
+  const runbooks = new RunbookRuntime({
+    runbooks: () => runbookSet,
+    checklists,
+    changes,
+    timeline,
+    incidents: store,
+    slack,
+    enqueueChecks: enqueueChecks(queues),
+    env: process.env,
+    now,
+    log: log.child({ mod: 'runbooks' }),
+  });
+  const reports = new ReportService({
+    sources: { incidents: store, timeline, changes, checklists, runbooks: () => runbookSet },
+    slack,
+    redis,
+    keys,
+    timers: summaryTimers(queues),
+    summaryIntervalMinutes: config.incidents.summaryIntervalMinutes,
+    now,
+    log: log.child({ mod: 'reports' }),
+  });
+  const runChecks = enqueueChecks(queues);
   const incidents = new IncidentService({
+    runbooks,
+    escalationTargets: (inc) => runbooks.escalationTargets(inc),
+    lifecycle: {
+      async opened(incidentId) {
+        await reports.startSummaries(incidentId);
+        const inc = await store.get(incidentId);
+        const rb = inc ? await runbooks.mainRunbook(inc) : undefined;
+        // The run id is the incident: reopening or a re-run opening checks nothing twice.
+        if (rb && Object.keys(rb.checks).length) await runChecks(incidentId, rb.name, 'open');
+      },
+      async resolved(incidentId, sourceId) {
+        await reports.stopSummaries(incidentId);
+        await queues.add('postmortem.post', { incidentId, reason: 'resolved', runId: sourceId }, { jobId: `pm-${createHash('sha1').update(sourceId).digest('hex').slice(0, 32)}` });
+      },
+      async reopened(incidentId) {
+        await reports.startSummaries(incidentId);
+      },
+    },
     store,
     timeline,
     slack,
@@ -181,7 +227,7 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
       escalationMinutes: config.incidents.escalationMinutes,
     },
   });
-  const run = processor(handlers({ incidents, changes, log }), log);
+  const run = processor(handlers({ incidents, changes, runbooks, reports, log }), log);
   const workers = (Object.values(QUEUES) as QueueName[]).map((name) => {
     const w = new Worker(name, run, {
       connection: redis,

@@ -7,9 +7,12 @@ import { renderCard, renderTopic } from '../slack/blocks/card.js';
 import { renderDeclared } from '../slack/blocks/declared.js';
 import { METADATA } from '../slack/blocks/ids.js';
 import { section, type SlackMessage } from '../slack/blocks/types.js';
+import { esc } from '../slack/escape.js';
 import type { SlackGateway } from '../slack/gateway.js';
 import type { TimelineKind } from '../timeline/events.js';
 import type { TimelineStore } from '../timeline/store.js';
+import type { ChangeEvent } from '../domain.js';
+import type { RunbookRuntime } from '../runbooks/runtime.js';
 import { channelName } from './channel-name.js';
 import { checkArgs, isStateVerb } from './commands.js';
 import {
@@ -69,6 +72,14 @@ export interface IncidentServiceDeps {
    * group ids (`S…`). The hook for the runbook's `escalation` group.
    */
   escalationTargets?: (incident: Incident) => Promise<string[]>;
+  /** Runbooks: the matched checklist and "what changed" in the first messages, and checks. */
+  runbooks?: RunbookRuntime;
+  /** Follow-ups on the incident's life: summaries start and stop, the postmortem on resolve. */
+  lifecycle?: {
+    opened(incidentId: string): Promise<void>;
+    resolved(incidentId: string, sourceId: string): Promise<void>;
+    reopened(incidentId: string): Promise<void>;
+  };
 }
 
 /** A person's command or card click, as the `incident.command` job carries it. */
@@ -143,7 +154,9 @@ export class IncidentService {
     }
 
     const rec = await store.recordAlert(id, alert, jobId, now);
-    if (rec.applied && (rec.isNew || rec.statusChanged)) {
+    // PagerDuty's `acknowledged` is a state of the incident, not of the alert: it goes on the
+    // timeline as the acknowledgement below, never as a second firing.
+    if (rec.applied && (rec.isNew || rec.statusChanged) && !(alert.status === 'acknowledged' && !rec.isNew)) {
       const resolved = alert.status === 'resolved';
       await timeline.append(id, {
         id: `alert:${alert.fingerprint}:${alert.status}:${resolved ? (alert.endsAt ?? '') : alert.startsAt}`,
@@ -183,8 +196,11 @@ export class IncidentService {
       if (inc.slack.opened) return;
       inc = await this.ensureChannel(inc);
       const channelId = inc.slack.channelId!;
+      const runbooks = this.d.runbooks;
+      const runbook = runbooks ? await runbooks.mainRunbook(inc) : undefined;
+      if (runbook && inc.runbook !== runbook.name) inc = await store.patch(incidentId, (cur) => ({ ...cur, runbook: runbook.name }));
       if (!inc.slack.invited) {
-        const invitees = [...new Set([...this.d.settings.responders, ...(inc.declaredBy ? [inc.declaredBy] : [])])];
+        const invitees = [...new Set([...this.d.settings.responders, ...(runbook?.responders ?? []), ...(inc.declaredBy ? [inc.declaredBy] : [])])];
         await this.d.slack.invite(channelId, invitees);
         inc = await store.patch(incidentId, (cur) => ({ ...cur, slack: { ...cur.slack, invited: true } }));
       }
@@ -192,6 +208,19 @@ export class IncidentService {
       if (!inc.slack.pinned) {
         await this.d.slack.pin(channelId, inc.slack.messages.card!);
         inc = await store.patch(incidentId, (cur) => ({ ...cur, slack: { ...cur.slack, pinned: true } }));
+      }
+      // What changed before this started, then the checklist that asks about it first: the seed
+      // incident lost 45 minutes because nobody looked at a credentials change.
+      if (runbooks && !inc.slack.messages.changes) {
+        const msg = await runbooks.changesMessage(inc, runbook);
+        inc = await this.ensurePosted(inc, 'changes', () => msg);
+      }
+      if (runbooks && runbook && !inc.slack.messages.checklist) {
+        const msg = await runbooks.checklistMessage(inc, runbook);
+        inc = await this.ensurePosted(inc, 'checklist', () => msg);
+      }
+      if (runbooks && runbook && inc.slack.messages.checklist) {
+        await runbooks.rememberChecklistMessage(incidentId, runbook.name, channelId, inc.slack.messages.checklist);
       }
       // A declared incident has no alerts (its group is its own): no alerts message to keep.
       if (inc.origin !== 'declared') {
@@ -205,6 +234,7 @@ export class IncidentService {
     await this.d.scheduler.refreshAlerts(incidentId);
     // Deterministic job ids: an opening that runs again schedules nothing twice.
     await this.startTimers(incidentId);
+    await this.d.lifecycle?.opened(incidentId);
   }
 
   /** Re-renders the alerts message from the latest state (debounced by the scheduler). */
@@ -313,7 +343,11 @@ export class IncidentService {
 
     // Timers and the group claim follow the new state; each step is idempotent.
     if (before.status === 'triggered' && inc.status !== 'triggered') await scheduler.cancelEscalation(inc.id);
-    if (inc.status === 'resolved') await store.releaseGroup(inc.group, inc.id);
+    if (inc.status === 'resolved') {
+      await store.releaseGroup(inc.group, inc.id);
+      if (kind === 'resolved') await this.d.lifecycle?.resolved(inc.id, c.sourceId);
+    }
+    if (kind === 'reopened') await this.d.lifecycle?.reopened(inc.id);
     if (kind === 'reopened') {
       // The group's next alert comes here again, unless a newer incident took the group meanwhile.
       const claim = await store.claimGroup(inc.group, inc.id);
@@ -353,6 +387,27 @@ export class IncidentService {
    * Posts a channel message tagged with `key`. On a retried delivery the message may already be
    * there (the job died after posting): Beacon looks for its tag first and posts only if missing.
    */
+  /**
+   * A deploy or config change arrived for a service with open incidents: it goes on their
+   * timelines and is said in their channels, once per change.
+   */
+  async onChange(change: ChangeEvent): Promise<void> {
+    const open = (await this.d.store.listOpen(200)).filter((i) => i.service && i.service.toLowerCase() === change.service.toLowerCase());
+    for (const inc of open) {
+      if (!inc.slack.channelId) continue;
+      await this.d.runbooks?.recordChange(inc.id, change);
+      const text = `🔧 New ${change.kind.replace('_', ' ')} change to *${esc(change.service)}* during this incident: ${esc(change.summary)}${change.author ? ` (${esc(change.author)})` : ''}`;
+      await this.postOnce(inc, `change:${change.id}`, { text, blocks: [section(text)] }, true);
+    }
+  }
+
+  /** `/incident runbook <name>`: attaches it and posts its checklist, or tells why not. */
+  async attachRunbook(p: { incidentId: string; name: string; userId: string; channelId?: string; runId: string }): Promise<void> {
+    if (!this.d.runbooks) return this.tell(p, 'Runbooks are not set up on this Beacon.');
+    const res = await this.d.runbooks.attach(p.incidentId, p.name, p.runId);
+    if (!res.ok) return this.tell(p, res.reason);
+  }
+
   private async postOnce(inc: Incident, key: string, message: SlackMessage, retried: boolean): Promise<void> {
     const channelId = inc.slack.channelId!;
     const meta = { eventType: METADATA.message, key: `${inc.id}:${key}` };

@@ -97,6 +97,45 @@ export const JOBS = {
       sourceId: z.string().min(1),
     }),
   },
+  /** A checkbox click on a runbook checklist. */
+  'checklist.toggle': {
+    queue: QUEUES.incidents,
+    schema: z.object({
+      incidentId: z.string().min(1),
+      blockId: z.string().min(1).max(255),
+      selected: z.array(z.string().max(150)).max(10),
+      /** The message's blocks as the person saw them: tells which box changed. */
+      messageBlocks: z.unknown().optional(),
+      userId: z.string().min(1),
+      actionTs: z.string().min(1).max(40),
+      messageTs: z.string().min(1).max(40),
+    }),
+  },
+  /** Runs a runbook's automated checks (HTTP calls wait here, not in the incidents queue). */
+  'checks.run': {
+    queue: QUEUES.timers,
+    schema: z.object({ incidentId: z.string().min(1), runbook: z.string().min(1).max(64), runId: z.string().min(1).max(100) }),
+  },
+  /** `/incident runbook <name>`: attach another runbook and post its checklist. */
+  'runbook.attach': {
+    queue: QUEUES.incidents,
+    schema: z.object({ incidentId: z.string().min(1), name: z.string().min(1).max(100), userId: z.string().min(1), channelId: z.string().optional(), runId: z.string().min(1) }),
+  },
+  /** A channel summary: periodic (job scheduler per incident) or asked for. */
+  'summary.post': {
+    queue: QUEUES.timers,
+    schema: z.object({ incidentId: z.string().min(1), periodic: z.boolean(), runId: z.string().min(1).optional() }),
+  },
+  /** The postmortem draft uploaded to the channel: on resolve, or asked for. */
+  'postmortem.post': {
+    queue: QUEUES.timers,
+    schema: z.object({ incidentId: z.string().min(1), reason: z.enum(['resolved', 'asked']), runId: z.string().min(1) }),
+  },
+  /** A `:pushpin:` reaction in an incident channel. */
+  'timeline.pin': {
+    queue: QUEUES.incidents,
+    schema: z.object({ channelId: z.string().min(1), ts: z.string().min(1).max(40), reactor: z.string().min(1) }),
+  },
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -1,11 +1,15 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { IncidentService } from '../incidents/service.js';
 import type { Logger } from '../log.js';
+import type { ReportService } from '../reports/service.js';
+import type { RunbookRuntime } from '../runbooks/runtime.js';
 import { JOBS, type JobData, type JobName } from './catalog.js';
 
 export interface ProcessorDeps {
   incidents: IncidentService;
   changes?: { record(change: JobData<'change.received'>['change']): Promise<unknown> };
+  runbooks: RunbookRuntime;
+  reports: ReportService;
   log: Logger;
 }
 
@@ -18,6 +22,8 @@ export function handlers(d: ProcessorDeps): Handlers {
     'change.received': async (data) => {
       if (!d.changes) throw new Error('change store not wired');
       await d.changes.record(data.change);
+      // A change to a service with an open incident belongs on that incident too.
+      await d.incidents.onChange(data.change);
     },
     'incident.open': (data) => d.incidents.open(data.incidentId),
     'alerts.refresh': (data) => d.incidents.refreshAlerts(data.incidentId),
@@ -26,6 +32,12 @@ export function handlers(d: ProcessorDeps): Handlers {
     'incident.declare': (data) => d.incidents.declare(data),
     'incident.escalate': (data) => d.incidents.escalate(data.incidentId, data.n),
     'incident.remind': (data) => d.incidents.remind(data.incidentId, data.anchor, data.n),
+    'checklist.toggle': (data) => d.runbooks.toggle(data),
+    'checks.run': (data) => d.runbooks.runChecks(data.incidentId, data.runbook, data.runId),
+    'runbook.attach': (data) => d.incidents.attachRunbook(data),
+    'summary.post': (data, job) => d.reports.postSummary(data.incidentId, { periodic: data.periodic, runId: data.runId ?? job.id! }),
+    'postmortem.post': (data) => d.reports.postPostmortem(data.incidentId, { runId: data.runId, reason: data.reason }),
+    'timeline.pin': (data) => d.reports.pin(data),
   };
 }
 

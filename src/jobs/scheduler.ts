@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { MAX_ESCALATIONS, type Scheduler } from '../incidents/service.js';
 import { JOBS } from './catalog.js';
 import type { Queues } from './queues.js';
+import type { SummaryTimers } from '../reports/service.js';
 
 /** How long alert-message refreshes are gathered before one `chat.update`. */
 export const ALERTS_DEBOUNCE_MS = 1500;
@@ -46,5 +47,26 @@ export function bullScheduler(queues: Queues): Scheduler {
     async remind(incidentId, anchor, n, delayMs) {
       await queues.add('incident.remind', { incidentId, anchor, n }, { jobId: reminderJobId(incidentId, anchor, n), delay: Math.max(0, Math.round(delayMs)) });
     },
+  };
+}
+
+/** Periodic summaries: one BullMQ job scheduler per incident, removed when it resolves. */
+export function summaryTimers(queues: Queues): SummaryTimers {
+  const q = () => queues.byName[JOBS['summary.post'].queue];
+  return {
+    async every(incidentId, ms) {
+      await q().upsertJobScheduler(`summary-${incidentId}`, { every: ms, startDate: Date.now() + ms }, { name: 'summary.post', data: { incidentId, periodic: true } });
+    },
+    async stop(incidentId) {
+      await q().removeJobScheduler(`summary-${incidentId}`);
+    },
+  };
+}
+
+/** Queues a run of a runbook's checks; the run id makes a re-asked run queue once. */
+export function enqueueChecks(queues: Queues) {
+  return async (incidentId: string, runbook: string, runId: string) => {
+    const id = createHash('sha1').update(`${incidentId}\u0000${runbook}\u0000${runId}`).digest('hex').slice(0, 32);
+    await queues.add('checks.run', { incidentId, runbook, runId }, { jobId: `checks-${id}`, attempts: 2 });
   };
 }

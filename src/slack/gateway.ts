@@ -21,6 +21,8 @@ export interface SlackGateway {
   /** One message of a channel (text, author, time), for pinned-to-timeline. */
   getMessage(channelId: string, ts: string): Promise<{ text: string; user?: string; ts: string } | null>;
   uploadFile(channelId: string, p: { filename: string; title: string; content: string; comment: string }): Promise<void>;
+  /** True when a recent message of the channel carries a file of that name (an upload that went through). */
+  hasFile(channelId: string, filename: string): Promise<boolean>;
   usergroupMembers(groupId: string): Promise<string[]>;
 }
 
@@ -221,6 +223,11 @@ export function createSlackGateway(opts: {
         initial_comment: p.comment,
       });
       observe('files.uploadV2', 'ok');
+    },
+
+    async hasFile(channelId, filename) {
+      const res = await call<{ messages: { files?: { name?: string }[] }[] }>('conversations.history', { channel: channelId, limit: 200 });
+      return res.messages.some((m) => m.files?.some((f) => f.name === filename));
     },
 
     async usergroupMembers(groupId) {

@@ -237,12 +237,14 @@ describe('/incident verbs', () => {
       await waitForSay(b, o.channelId, /<@U0000002> acknowledged the incident; <@U0000004> leads it/);
     });
 
-    it('runbook, summary and postmortem answer without breaking', async () => {
+    it('runbook lists and attaches, summary and postmortem are queued; none changes the state', async () => {
       const o = await alertIncident(b, 'coming');
-      expect(ackText(await command(b, o.channelId, ALICE, 'runbook'))).toMatch(/runbook/);
-      expect(ackText(await command(b, o.channelId, ALICE, 'runbook database'))).toMatch(/runbook/);
+      expect(ackText(await command(b, o.channelId, ALICE, 'runbook'))).toMatch(/Runbooks[\s\S]*`database`/);
+      expect(ackText(await command(b, o.channelId, ALICE, 'runbook nosuchbook'))).toMatch(/No runbook named `nosuchbook`/);
+      expect(ackText(await command(b, o.channelId, ALICE, 'runbook database'))).toMatch(/Attaching `database`/);
       expect(ackText(await command(b, o.channelId, ALICE, 'summary'))).toMatch(/summary/);
       expect(ackText(await command(b, o.channelId, ALICE, 'postmortem'))).toMatch(/postmortem/);
+      await waitFor(() => b.sim.messages(o.channelId).some((m) => (m.files ?? []).some((f) => /^postmortem-/.test(f.name ?? ''))), { what: 'postmortem file' });
       expect((await doc(b, o.incidentId)).status).toBe('triggered');
     });
   });

@@ -9,7 +9,7 @@ import { renderList, renderStatus } from '../blocks/status.js';
 import { section, type SlackMessage } from '../blocks/types.js';
 import { normalizeCommandText, plainTitle } from '../blocks/user-text.js';
 import { cut, esc } from '../escape.js';
-import { postmortemVerb, runbookVerb, summaryVerb } from './coming-soon.js';
+import { postmortemVerb, runbookVerb, summaryVerb } from './runbook-reports.js';
 import { deliveryId, type ListenerDeps } from './index.js';
 import type { IncidentVerbContext, IncidentVerbHandler, VerbAnswer, VerbContext } from './verb-context.js';
 
@@ -45,8 +45,7 @@ const statusVerb: IncidentVerbHandler = async (ctx) => {
 };
 
 /**
- * Verbs that need an incident channel. Replace an entry to give a verb its real implementation
- * (runbook, summary and postmortem are placeholders for now).
+ * Verbs that need an incident channel.
  */
 export const INCIDENT_VERBS: Record<string, IncidentVerbHandler> = {
   status: statusVerb,

@@ -6,10 +6,15 @@ import type { Logger } from '../../log.js';
 import { registerCardActions } from './actions.js';
 import { registerCommand } from './command.js';
 import { registerDeclareForm } from './declare-form.js';
+import { registerRunbookAndTimelineListeners } from './runbook-reports.js';
+import type { ChecklistStore } from '../../runbooks/checklist-store.js';
+import type { Runbook } from '../../runbooks/format.js';
 
 export interface ListenerDeps {
   queues: Queues;
   store: IncidentStore;
+  checklists: ChecklistStore;
+  runbooks: () => readonly Runbook[];
   log: Logger;
   now: () => Date;
 }
@@ -28,4 +33,5 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerCommand(app, deps);
   registerCardActions(app, deps);
   registerDeclareForm(app, deps);
+  registerRunbookAndTimelineListeners(app, deps);
 }

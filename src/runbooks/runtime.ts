@@ -1,0 +1,211 @@
+import type { ChangeStore } from '../changes/store.js';
+import type { ChangeEvent } from '../domain.js';
+import type { Incident } from '../incidents/model.js';
+import type { IncidentStore } from '../incidents/store.js';
+import type { Logger } from '../log.js';
+import { checklistToggles, renderChecklist, renderRecentChanges } from '../slack/blocks/checklist.js';
+import { METADATA } from '../slack/blocks/ids.js';
+import type { SlackMessage } from '../slack/blocks/types.js';
+import type { SlackGateway } from '../slack/gateway.js';
+import type { TimelineStore } from '../timeline/store.js';
+import type { ChecklistStore } from './checklist-store.js';
+import { runStepChecks } from './checks.js';
+import type { Runbook } from './format.js';
+import { findRunbook, matchRunbook } from './match.js';
+
+/** How far back "what changed" looks when the runbook does not say. */
+export const DEFAULT_CHANGE_HOURS = 6;
+
+export interface RunbookRuntimeDeps {
+  runbooks: () => readonly Runbook[];
+  checklists: ChecklistStore;
+  changes: ChangeStore;
+  timeline: TimelineStore;
+  incidents: IncidentStore;
+  slack: SlackGateway;
+  /** Queues a run of the runbook's automated checks (a job, so the worker does the waiting). */
+  enqueueChecks: (incidentId: string, runbook: string, runId: string) => Promise<void>;
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+  log: Logger;
+}
+
+/**
+ * Runbooks during an incident: which one applies, the "what changed" and checklist messages,
+ * ticks, automated checks. Every write is idempotent on its Slack delivery or job id.
+ */
+export class RunbookRuntime {
+  constructor(private readonly d: RunbookRuntimeDeps) {}
+
+  list(): readonly Runbook[] {
+    return this.d.runbooks();
+  }
+
+  /** The incident's main runbook: the one attached first, else the best match, attached now. */
+  async mainRunbook(inc: Incident): Promise<Runbook | undefined> {
+    const attached = await this.d.checklists.runbooks(inc.id);
+    if (attached[0]) return findRunbook(this.d.runbooks(), attached[0]);
+    const rb = matchRunbook(this.d.runbooks(), {
+      ...(inc.service ? { service: inc.service } : {}),
+      ...(inc.labels.alertname ? { alertname: inc.labels.alertname } : {}),
+      labels: inc.labels,
+    });
+    if (!rb) return undefined;
+    await this.d.checklists.attach(inc.id, rb.name, { first: true });
+    return rb;
+  }
+
+  /** Runbook responders invited with INCIDENT_RESPONDERS. */
+  async responders(inc: Incident): Promise<string[]> {
+    return (await this.mainRunbook(inc))?.responders ?? [];
+  }
+
+  /** The runbook's escalation group or users, for the escalation message. */
+  async escalationTargets(inc: Incident): Promise<string[]> {
+    return (await this.mainRunbook(inc))?.escalation ?? [];
+  }
+
+  private windowHours(rb: Runbook | undefined): number {
+    const hours = Object.values(rb?.checks ?? {})
+      .filter((c) => c.type === 'recent_changes')
+      .map((c) => (c as { hours: number }).hours);
+    return hours.length ? Math.max(...hours) : DEFAULT_CHANGE_HOURS;
+  }
+
+  /** Changes of the incident's service in the window before it started, newest first. */
+  async changesBefore(inc: Incident, rb: Runbook | undefined): Promise<{ changes: ChangeEvent[]; since: Date }> {
+    const start = new Date(inc.detectedAt);
+    const since = new Date(start.getTime() - this.windowHours(rb) * 3_600_000);
+    const changes = inc.service ? await this.d.changes.between(inc.service, since, this.d.now(), 50) : [];
+    return { changes, since };
+  }
+
+  /**
+   * The "what changed before this started" message, and the changes on the timeline (the seed
+   * incident's root cause was a credentials change nobody looked at for 75 minutes).
+   */
+  async changesMessage(inc: Incident, rb: Runbook | undefined): Promise<SlackMessage> {
+    const { changes, since } = await this.changesBefore(inc, rb);
+    for (const c of changes) await this.recordChange(inc.id, c);
+    return renderRecentChanges(changes, { ...(inc.service ? { service: inc.service } : {}), since, incidentStart: new Date(inc.detectedAt) });
+  }
+
+  async recordChange(incidentId: string, c: ChangeEvent): Promise<void> {
+    await this.d.timeline.append(incidentId, {
+      id: `change:${c.id}`,
+      kind: 'change',
+      at: c.at,
+      ...(c.author ? { actor: c.author } : {}),
+      text: c.summary,
+      data: { id: c.id, kind: c.kind, service: c.service, ...(c.version ? { version: c.version } : {}), ...(c.link ? { link: c.link } : {}) },
+    });
+  }
+
+  async checklistMessage(inc: Incident, rb: Runbook): Promise<SlackMessage> {
+    const state = await this.d.checklists.stateOf(inc.id, rb.name);
+    return renderChecklist({ incidentId: inc.id, runbook: rb, state, now: this.d.now() });
+  }
+
+  async rememberChecklistMessage(incidentId: string, runbook: string, channel: string, ts: string): Promise<void> {
+    await this.d.checklists.setMessage(incidentId, runbook, { channel, ts });
+  }
+
+  /** Re-renders one runbook's checklist message from the stored state. */
+  async refreshChecklist(incidentId: string, runbookName: string): Promise<void> {
+    const rb = findRunbook(this.d.runbooks(), runbookName);
+    if (!rb) return;
+    await this.d.incidents.withLock(incidentId, async () => {
+      const inc = await this.d.incidents.get(incidentId);
+      const state = await this.d.checklists.stateOf(incidentId, rb.name);
+      if (!inc || !state.message) return;
+      await this.d.slack.updateMessage(state.message.channel, state.message.ts, renderChecklist({ incidentId, runbook: rb, state, now: this.d.now() }));
+    });
+  }
+
+  /**
+   * A checkbox click. Slack sends every option now selected in that block; comparing with the
+   * message as the clicker saw it tells which step changed. Each change is recorded once per
+   * delivery, on the checklist and the timeline, then the message is re-rendered.
+   */
+  async toggle(p: {
+    incidentId: string;
+    blockId: string;
+    selected: string[];
+    messageBlocks?: unknown;
+    userId: string;
+    actionTs: string;
+    messageTs: string;
+  }): Promise<void> {
+    const toggles = checklistToggles({ blockId: p.blockId, selected: p.selected, ...(p.messageBlocks ? { messageBlocks: p.messageBlocks } : {}) });
+    const at = new Date(Math.round(Number(p.actionTs) * 1000) || this.d.now().getTime());
+    const touched = new Set<string>();
+    for (const t of toggles) {
+      const rb = findRunbook(this.d.runbooks(), t.runbook);
+      const step = rb?.steps.find((s) => s.id === t.stepId);
+      if (!rb || !step) continue;
+      const sourceId = `${p.messageTs}:${p.actionTs}:${p.userId}`;
+      const res = await this.d.checklists.setTick(p.incidentId, rb.name, step.id, t.done, p.userId, at, sourceId);
+      if (!res.changed) continue;
+      touched.add(rb.name);
+      await this.d.timeline.append(p.incidentId, {
+        id: `tick:${rb.name}:${step.id}:${sourceId}`,
+        kind: t.done ? 'checklist.tick' : 'checklist.untick',
+        at: at.toISOString(),
+        actor: p.userId,
+        text: step.text,
+        data: { runbook: rb.name, stepId: step.id },
+      });
+    }
+    for (const name of touched) await this.refreshChecklist(p.incidentId, name);
+  }
+
+  /** Runs the runbook's automated checks; results land on the steps and the timeline as evidence. */
+  async runChecks(incidentId: string, runbookName: string, runId: string): Promise<void> {
+    const rb = findRunbook(this.d.runbooks(), runbookName);
+    const inc = await this.d.incidents.get(incidentId);
+    if (!rb || !inc) return;
+    const results = await runStepChecks(rb, {
+      ...(inc.service ? { service: inc.service } : {}),
+      incidentStart: new Date(inc.detectedAt),
+      now: this.d.now(),
+      env: this.d.env,
+      changes: this.d.changes,
+    });
+    const at = this.d.now();
+    for (const [stepId, result] of results) {
+      await this.d.checklists.setCheckResult(incidentId, rb.name, stepId, result, at);
+      const step = rb.steps.find((s) => s.id === stepId);
+      await this.d.timeline.append(incidentId, {
+        id: `check:${rb.name}:${stepId}:${runId}`,
+        kind: 'check.result',
+        at: at.toISOString(),
+        actor: 'beacon',
+        text: result.summary,
+        data: { runbook: rb.name, stepId, check: step?.check ?? stepId, status: result.status, step: step?.text ?? stepId },
+      });
+    }
+    await this.refreshChecklist(incidentId, rb.name);
+  }
+
+  /**
+   * `/incident runbook <name>`: attaches another runbook and posts its checklist. Returns what to
+   * tell the person when it cannot.
+   */
+  async attach(incidentId: string, name: string, runId: string): Promise<{ ok: true; runbook: Runbook } | { ok: false; reason: string }> {
+    const rb = findRunbook(this.d.runbooks(), name);
+    if (!rb) return { ok: false, reason: `No runbook named \`${name.slice(0, 80)}\`. Known: ${this.d.runbooks().map((r) => `\`${r.name}\``).join(', ') || 'none'}.` };
+    const inc = await this.d.incidents.get(incidentId);
+    if (!inc?.slack.channelId) return { ok: false, reason: 'This incident has no channel yet.' };
+    await this.d.checklists.attach(incidentId, rb.name);
+    const state = await this.d.checklists.stateOf(incidentId, rb.name);
+    if (!state.message) {
+      const key = `${incidentId}:checklist:${rb.name}`;
+      const existing = await this.d.slack.findMessageByMetadata(inc.slack.channelId, METADATA.message, key);
+      const ts = existing ?? (await this.d.slack.postMessage(inc.slack.channelId, await this.checklistMessage(inc, rb), { eventType: METADATA.message, key }));
+      await this.rememberChecklistMessage(incidentId, rb.name, inc.slack.channelId, ts);
+      await this.d.timeline.append(incidentId, { id: `runbook:${rb.name}`, kind: 'runbook.attached', at: this.d.now().toISOString(), actor: 'beacon', text: rb.title });
+      if (Object.keys(rb.checks).length) await this.d.enqueueChecks(incidentId, rb.name, `${runId}`);
+    }
+    return { ok: true, runbook: rb };
+  }
+}
