@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the whole loop offline. A private redis-server, the Slack simulator and Beacon
- * (web and worker) in one process; it replays the start of the seed incident (a credentials
- * change, then checkout payments failing) and prints what responders would see in Slack.
+ * (web and worker) in one process; it replays the seed incident (a credentials change, checkout
+ * payments failing, responders working it from Slack, resolution) and prints what responders
+ * would see in Slack and the postmortem Beacon drafted.
  */
 import { Writable } from 'node:stream';
 import { loadConfig, secretValues } from '../config.js';
@@ -99,11 +100,41 @@ async function main() {
   // Give the debounced alerts refresh time to settle.
   await new Promise((r) => setTimeout(r, 2000));
 
-  rule('responder runs /incident ack');
-  const ack = await sim.slashCommand({ text: 'ack', channelId: channel.id, userId: 'U0000001', userName: 'alice' });
-  say(`/incident ack -> HTTP ${ack.status}`);
+  const cmd = async (userId: string, text: string) => {
+    const res = await sim.slashCommand({ text, channelId: channel.id, userId, userName: userId === 'U0000001' ? 'alice' : 'bob' });
+    say(`${userId === 'U0000001' ? 'alice' : 'bob  '}: /incident ${text}  -> HTTP ${res.status}${res.ms !== undefined ? ` in ${res.ms} ms` : ''}`);
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 400));
+
+  rule('responders work the incident from Slack');
+  await cmd('U0000001', 'ack');
   await waitFor(() => sim.messages(channel.id).some((m) => /acknowledged/.test(m.text)), 'the acknowledgement');
-  await waitFor(() => /Acknowledged/.test(sim.transcript(channel.id)), 'the card update');
+  await cmd('U0000001', 'note Server health and logs look normal: CPU 30%, no errors from web tier');
+  await cmd('U0000002', 'note Customer complaints via support confirm checkout failures');
+  // alice ticks the first checklist step, as she would in Slack.
+  const checklist = await waitFor(
+    () => sim.messages(channel.id).find((m) => JSON.stringify(m.blocks ?? []).includes('checklist:checkout-payments:0')),
+    'the checklist',
+  );
+  const box = (checklist.blocks as { block_id?: string; elements?: { options?: { value: string }[] }[] }[]).find((bl) => bl.block_id === 'checklist:checkout-payments:0');
+  const first = box?.elements?.[0]?.options?.[0]?.value;
+  if (first) {
+    const res = await sim.blockAction({ userId: 'U0000001', channelId: channel.id, messageTs: checklist.ts, actionId: 'checklist.toggle', blockId: 'checklist:checkout-payments:0', type: 'checkboxes', selectedOptions: [{ value: first }] });
+    say(`alice: ticks "verify the gateway credentials" on the checklist  -> HTTP ${res.status}`);
+  }
+  await cmd('U0000001', 'update Gateway answers 401 since 08:30; the 08:18 credentials rotation is the suspect. Restoring the previous key.');
+  await cmd('U0000002', 'task Add monitoring on payment gateway API calls that alerts on authentication failures');
+  await cmd('U0000002', 'task Move gateway credentials to a vault with automated rotation and auditing');
+  await settle();
+  await cmd('U0000001', 'mitigate Correct credentials restored');
+  await waitFor(() => /Mitigated/.test(sim.transcript(channel.id)), 'mitigation');
+  await cmd('U0000001', 'resolve Reverted to the correct payment gateway API credentials');
+  const file = await waitFor(
+    () => sim.messages(channel.id).flatMap((m) => m.files ?? []).find((f) => /^postmortem-/.test(f.name ?? '')),
+    'the postmortem upload',
+  );
+  await waitFor(() => /Resolved/.test(sim.transcript(channel.id)), 'the card update');
+  await settle();
 
   rule(`Slack: #${channel.name}`);
   say(`members: ${channel.members.join(', ')}`);
@@ -111,6 +142,9 @@ async function main() {
   say(`pinned:  ${sim.channel(channel.id)?.pins.length ?? 0} message(s)`);
   say('');
   say(sim.transcript(channel.id));
+
+  rule(`${file.name} (uploaded to the channel on resolve)`);
+  say(sim.fileContent(file.id)?.toString('utf8') ?? '(file content missing)');
   rule('Slack API calls Beacon made');
   const counts = new Map<string, number>();
   for (const c of sim.calls) counts.set(c.method, (counts.get(c.method) ?? 0) + 1);
