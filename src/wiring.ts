@@ -30,6 +30,7 @@ import { createSlackGateway, type SlackGateway } from './slack/gateway.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { slackLogger } from './slack/logger.js';
 import { BeaconReceiver } from './slack/receiver.js';
+import { cachedAuthorize } from './slack/authorize.js';
 import { TimelineStore } from './timeline/store.js';
 
 /**
@@ -78,11 +79,10 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
   const socketMode = !!config.slack.appToken;
   const receiver = socketMode ? undefined : new BeaconReceiver(config.slack.signingSecret!, log.child({ mod: 'slack' }));
   const app = new App({
-    token: config.slack.botToken,
+    authorize: cachedAuthorize(config.slack.botToken, config.slack.apiUrl, log.child({ mod: 'bolt' })),
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken! }),
     clientOptions: { slackApiUrl: config.slack.apiUrl },
     logger: slackLogger(log.child({ mod: 'bolt' })),
-    tokenVerificationEnabled: false,
     ignoreSelf: false,
   });
   registerListeners(app, { queues, store, checklists: reports.checklists, runbooks: () => runbooks, log: log.child({ mod: 'listeners' }), now });
