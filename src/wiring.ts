@@ -63,12 +63,15 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
   const queues = new Queues(redis, keys, (err) => log.debug({ err: err.message }, 'queue connection error'));
   const store = new IncidentStore(redis, keys);
   const runbooks = loadRunbookSet(config.runbooksDir, log);
+  // Read-only Slack lookups for what web renders itself (names in the postmortem route).
+  const lookups = createSlackGateway({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, log: log.child({ mod: 'slack' }), retries: 1 });
   const reports: ReportSources = {
     incidents: store,
     timeline: new TimelineStore(redis, keys),
     changes: new ChangeStore(redis, keys),
     checklists: new ChecklistStore(redis, keys),
     runbooks: () => runbooks,
+    userNames: (ids) => lookups.userNames(ids),
   };
   const metrics =
     opts.metrics ?? createMetrics({ shared: redisCounterStore(redis, keys), openIncidents: () => store.listOpen(1000) });
@@ -186,7 +189,7 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
     log: log.child({ mod: 'runbooks' }),
   });
   const reports = new ReportService({
-    sources: { incidents: store, timeline, changes, checklists, runbooks: () => runbookSet },
+    sources: { incidents: store, timeline, changes, checklists, runbooks: () => runbookSet, userNames: (ids) => slack.userNames(ids) },
     slack,
     redis,
     keys,

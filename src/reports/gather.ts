@@ -12,6 +12,8 @@ export interface ReportSources {
   changes: ChangeStore;
   checklists: ChecklistStore;
   runbooks: () => readonly Runbook[];
+  /** Slack display names for user ids, so the draft reads `@alice`, not `@U0123`. */
+  userNames?: (ids: string[]) => Promise<Record<string, string>>;
 }
 
 /**
@@ -29,6 +31,10 @@ export async function gatherPostmortem(src: ReportSources, incidentId: string, n
     incident.service ? src.changes.between(incident.service, from, end, 100) : Promise.resolve([]),
     src.checklists.state(incidentId),
   ]);
+  const ids = new Set<string>();
+  for (const id of [incident.lead, incident.acknowledgedBy, incident.resolvedBy, incident.declaredBy]) if (id) ids.add(id);
+  for (const e of timeline) if (e.actor && /^[UW][A-Z0-9]+$/.test(e.actor)) ids.add(e.actor);
+  const users = src.userNames ? await src.userNames([...ids]).catch(() => ({})) : {};
   const first = checklistState.runbooks[0];
   const runbook = first ? src.runbooks().find((r) => r.name === first) : undefined;
   const ticks = first ? (checklistState.byRunbook[first]?.ticks ?? {}) : {};
@@ -51,6 +57,7 @@ export async function gatherPostmortem(src: ReportSources, incidentId: string, n
           },
         }
       : {}),
+    users,
     now,
   };
 }

@@ -24,6 +24,8 @@ export interface SlackGateway {
   /** True when a recent message of the channel carries a file of that name (an upload that went through). */
   hasFile(channelId: string, filename: string): Promise<boolean>;
   usergroupMembers(groupId: string): Promise<string[]>;
+  /** Display names of Slack users (cached per process); unknown ids are left out. */
+  userNames(ids: string[]): Promise<Record<string, string>>;
 }
 
 /** A Slack answer Beacon did not expect: surfaced as a thrown error so BullMQ retries the job. */
@@ -62,6 +64,7 @@ export function createSlackGateway(opts: {
   });
 
   let botUser: Promise<string> | undefined;
+  const names = new Map<string, string>();
 
   async function call<T = Record<string, unknown>>(method: string, args: Record<string, unknown>): Promise<T> {
     try {
@@ -228,6 +231,26 @@ export function createSlackGateway(opts: {
     async hasFile(channelId, filename) {
       const res = await call<{ messages: { files?: { name?: string }[] }[] }>('conversations.history', { channel: channelId, limit: 200 });
       return res.messages.some((m) => m.files?.some((f) => f.name === filename));
+    },
+
+    async userNames(ids) {
+      const out: Record<string, string> = {};
+      for (const id of [...new Set(ids)].slice(0, 50)) {
+        let name = names.get(id);
+        if (name === undefined) {
+          try {
+            const res = await call<{ user?: { name?: string; real_name?: string; profile?: { display_name?: string; real_name?: string } } }>('users.info', { user: id });
+            const u = res.user;
+            name = u?.profile?.display_name || u?.name || u?.real_name || u?.profile?.real_name || '';
+          } catch (err) {
+            if (!(err instanceof SlackApiError)) throw err;
+            name = '';
+          }
+          names.set(id, name);
+        }
+        if (name) out[id] = name;
+      }
+      return out;
     },
 
     async usergroupMembers(groupId) {
