@@ -65,9 +65,14 @@ export class RunbookRuntime {
     return (await this.mainRunbook(inc))?.escalation ?? [];
   }
 
-  private windowHours(rb: Runbook | undefined): number {
+  /** The window of the runbook's own `recent_changes` check for this service (not ones about other services). */
+  private windowHours(rb: Runbook | undefined, service: string | undefined): number {
     const hours = Object.values(rb?.checks ?? {})
       .filter((c) => c.type === 'recent_changes')
+      .filter((c) => {
+        const other = (c as { service?: string }).service;
+        return !other || other.toLowerCase() === service?.toLowerCase();
+      })
       .map((c) => (c as { hours: number }).hours);
     return hours.length ? Math.max(...hours) : DEFAULT_CHANGE_HOURS;
   }
@@ -75,7 +80,7 @@ export class RunbookRuntime {
   /** Changes of the incident's service in the window before it started, newest first. */
   async changesBefore(inc: Incident, rb: Runbook | undefined): Promise<{ changes: ChangeEvent[]; since: Date }> {
     const start = new Date(inc.detectedAt);
-    const since = new Date(start.getTime() - this.windowHours(rb) * 3_600_000);
+    const since = new Date(start.getTime() - this.windowHours(rb, inc.service) * 3_600_000);
     const changes = inc.service ? await this.d.changes.between(inc.service, since, this.d.now(), 50) : [];
     return { changes, since };
   }

@@ -20,6 +20,9 @@ export const runbookVerb: IncidentVerbHandler = async (ctx) => {
   if (!all.some((r) => r.name === name)) {
     return say(`No runbook named \`${esc(cut(name, 60))}\`. Known: ${all.map((r) => `\`${esc(r.name)}\``).join(', ') || 'none'}.`);
   }
+  if ((await ctx.deps.checklists.runbooks(ctx.incidentId)).includes(name)) {
+    return say(`\`${esc(name)}\` is already attached to this incident: its checklist is in the channel.`);
+  }
   const id = deliveryId(ctx.triggerId, ctx.userId, ctx.text);
   await ctx.deps.queues.add(
     'runbook.attach',
