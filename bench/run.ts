@@ -5,8 +5,14 @@
  * Procfile runs them; this process holds the load client, the Slack simulator and a Redis
  * connection for watching queues. Every section is its own function and the report is written
  * after each one, so a run that dies half-way still leaves what it measured.
+ *
+ * Knobs (environment): BENCH_ONLY=1,2,5 runs only those sections; BENCH_STORM_ROUNDS (3);
+ * BENCH_WORKER_CONCURRENCY (8, Beacon's default; applied to the baselines too);
+ * BENCH_CPU_PROF=web,worker,base-web,base-worker writes V8 CPU profiles to bench/.build/prof/,
+ * which `tsx bench/profile-summary.ts <file>` sums up. bench/findings.md, when present, is
+ * copied into BENCHMARKS.md under the figures: the reading of them, written by a person.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -101,6 +107,13 @@ function ingestBodies(tag: string, n: number): string[] {
         description: `value=${i}`,
       }),
   );
+}
+
+/** CPU seconds redis-server has used so far (user + system). */
+async function redisCpu(ctx: Ctx): Promise<number> {
+  const info = await ctx.inspect.info('cpu');
+  const get = (k: string) => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return get('used_cpu_user') + get('used_cpu_sys');
 }
 
 /** Redis's own counters: calls per command and bytes in, to see what each side asks of Redis. */
@@ -223,16 +236,24 @@ function stormBodies(group: string, total = STORM_TOTAL): string[] {
 }
 
 /**
- * Escalation and reminder timers are delayed jobs minutes ahead by design (ESCALATION_MINUTES);
- * they are not storm work, so "quiet" leaves them out. Every other delayed job (the debounced
- * alerts refresh) must have run.
+ * Timers (escalation, reminders, periodic summaries) are delayed jobs due minutes later by design;
+ * they are not storm work, so "quiet" leaves out delayed jobs due more than TIMER_HORIZON_MS
+ * ahead. Every nearer delayed job (the 1.5 s debounced alerts refresh) must have run.
  */
-const TIMER_JOBS = new Set(['incident.escalate', 'incident.remind']);
+const TIMER_HORIZON_MS = 10_000;
+const ignoredTimers = new Set<string>();
 
 async function pendingDelayed(ctx: Ctx, prefix: string, queue: string): Promise<string[]> {
   const ids = await ctx.inspect.zrange(`{${prefix}}:${queue}:delayed`, 0, -1);
-  const names = await Promise.all(ids.map((id) => ctx.inspect.hget(`{${prefix}}:${queue}:${id}`, 'name')));
-  return names.map((n) => n ?? '?').filter((n) => !TIMER_JOBS.has(n));
+  const now = Date.now();
+  const pending: string[] = [];
+  for (const id of ids) {
+    const [name, ts, delay] = await ctx.inspect.hmget(`{${prefix}}:${queue}:${id}`, 'name', 'timestamp', 'delay');
+    const due = Number(ts ?? 0) + Number(delay ?? 0);
+    if (due > now + TIMER_HORIZON_MS) ignoredTimers.add(name ?? '?');
+    else pending.push(name ?? '?');
+  }
+  return pending;
 }
 
 async function beaconQuiet(ctx: Ctx, prefix: string, group: string, total: number): Promise<boolean> {
@@ -299,6 +320,11 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
     beaconIngestMs: number;
     /** First request until the incident had counted all 10,000 (before the debounced refresh ran). */
     countedMs: number;
+    /** CPU seconds used during the round by each process. */
+    cpu: { web: number; worker: number; redis: number };
+    baseCpu: { web: number; worker: number; redis: number };
+    redisUse: Map<string, number>;
+    baseRedisUse: Map<string, number>;
     baseMs: number;
     baseIngestMs: number;
     calls: number;
@@ -313,6 +339,8 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
     const bodies = stormBodies(group, total);
     const callsBefore = sim.calls.length;
     const acksBefore = ack.length;
+    const cpu0 = { web: await web.cpuUs(), worker: await worker.cpuUs(), redis: await redisCpu(ctx) };
+    const redis0 = await redisCounters(ctx);
     let ingestDone = false;
     let quiet = false;
     const sampler = (async () => {
@@ -340,10 +368,13 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
       await sampler;
     }
     const beaconMs = epochNow() - load.startedAt;
+    const cpu = { web: ((await web.cpuUs()) - cpu0.web) / 1e6, worker: ((await worker.cpuUs()) - cpu0.worker) / 1e6, redis: (await redisCpu(ctx)) - cpu0.redis };
     const calls = sim.calls.slice(callsBefore);
     const byMethod: Record<string, number> = {};
     for (const c of calls) byMethod[c.method] = (byMethod[c.method] ?? 0) + 1;
-    return { beaconMs, beaconIngestMs, countedMs, calls: calls.length, authTests: byMethod['auth.test'] ?? 0, acks: ack.length - acksBefore, byMethod };
+    const redisUse = new Map<string, number>();
+    addCounters(redisUse, redis0, await redisCounters(ctx));
+    return { beaconMs, beaconIngestMs, countedMs, cpu, redisUse, calls: calls.length, authTests: byMethod['auth.test'] ?? 0, acks: ack.length - acksBefore, byMethod };
   };
 
   /** Baseline: the same requests to the bare server, a no-op Worker draining its queue. */
@@ -358,6 +389,8 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
   const baseStorm = async (group: string, total: number) => {
     const bodies = stormBodies(group, total);
     const before = (await watch.getJobCounts('completed')).completed ?? 0;
+    const cpu0 = { web: await bweb.cpuUs(), worker: await bworker.cpuUs(), redis: await redisCpu(ctx) };
+    const redis0 = await redisCounters(ctx);
     const bl = await ctx.loader.load({ port: bweb.port!, path: '/webhooks/generic', bodies, concurrency: STORM_INFLIGHT, headers: HEADERS });
     const baseIngestMs = bl.elapsedMs;
     if (Object.keys(bl.bad).length) throw new Error(`baseline storm answered ${JSON.stringify(bl.bad)}`);
@@ -371,7 +404,10 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
       'baseline storm to drain',
     );
     const baseMs = epochNow() - bl.startedAt;
-    return { baseMs, baseIngestMs };
+    const baseCpu = { web: ((await bweb.cpuUs()) - cpu0.web) / 1e6, worker: ((await bworker.cpuUs()) - cpu0.worker) / 1e6, redis: (await redisCpu(ctx)) - cpu0.redis };
+    const baseRedisUse = new Map<string, number>();
+    addCounters(baseRedisUse, redis0, await redisCounters(ctx));
+    return { baseMs, baseIngestMs, baseCpu, baseRedisUse };
   };
 
   // Reference for item 4: the same command on the idle web process, before any storm.
@@ -410,6 +446,10 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
       `worker right after startWorker(): RSS ${f0(mb(worker.startRss))} MB, heap used ${f0(mb(worker.startHeap))} MB; after the storm: RSS ${f0(mb(km.now))} MB, heap used/total ${f0(mb(km.heapUsed))}/${f0(mb(km.heapTotal))} MB (${f0(mb(km.retained ?? NaN))} MB after a forced full GC).`,
     );
     const ratios = rounds.map((x) => x.beaconMs / x.baseMs);
+    const cpuStr = (cs: { web: number; worker: number; redis: number }[]) => {
+      const m = (k: 'web' | 'worker' | 'redis') => median(cs.map((c) => c[k]));
+      return `${f2(m('web'))} + ${f2(m('worker'))} + ${f2(m('redis'))}`;
+    };
     const ratio = median(ratios);
     // Bolt (tokenVerificationEnabled: false) calls auth.test on every request it receives, so each
     // sampled slash command adds one auth.test; those belong to item 4, not to the storm.
@@ -424,6 +464,8 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
         { figure: 'baseline: first request to drained queue (s, median)', value: f2(median(rounds.map((x) => x.baseMs)) / 1000) },
         { figure: 'baseline: of which sending the 10,000 requests (s, median)', value: f2(median(rounds.map((x) => x.baseIngestMs)) / 1000) },
         { figure: 'time ratio Beacon / baseline (median of paired rounds)', value: f2(ratio), target: '<= 1.3', verdict: verdict(ratio, 1.3, 'max') },
+        { figure: 'CPU s per storm, Beacon web + worker + redis (median)', value: cpuStr(rounds.map((x) => x.cpu)) },
+        { figure: 'CPU s per storm, baseline web + worker + redis (median)', value: cpuStr(rounds.map((x) => x.baseCpu)) },
         { figure: 'ratio with Beacon stopped at "all counted" (median of paired rounds), for context', value: f2(median(rounds.map((x) => x.countedMs / x.baseMs))) },
         { figure: "Slack API calls caused by the storm (worst round)", value: String(worstOwn), target: '<= 30', verdict: verdict(worstOwn, 30, 'max') },
         { figure: 'Slack API calls seen during the storm, incl. item 4 (worst round)', value: String(Math.max(...rounds.map((x) => x.calls))) },
@@ -431,9 +473,11 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
       notes: [
         `A warm-up storm of 1,000 on each side, then ${ROUNDS} rounds, each a new alert group (so a new incident); Beacon and baseline alternate going first; all four processes live through all rounds. Paired ratios: ${ratios.map(f2).join(', ')}.`,
         ...rounds.map((x, i) => `round ${i + 1}: Beacon ${f2(x.beaconMs / 1000)} s (requests ${f2(x.beaconIngestMs / 1000)} s, all counted ${f2(x.countedMs / 1000)} s), baseline ${f2(x.baseMs / 1000)} s (requests ${f2(x.baseIngestMs / 1000)} s); Slack calls ${JSON.stringify(x.byMethod)}, ${x.acks} slash commands sampled.`),
-        `One alert per request, ${STORM_INFLIGHT} requests in flight. Beacon: web and worker (WORKER_CONCURRENCY=${WORKER_CONCURRENCY}) in separate processes; quiet = intake and incidents wait/active/prioritized empty, no delayed job but escalation/reminder timers (due minutes later by design), and the incident's alerts hash counts 10,000 (polled every 25 ms; includes the 1.5 s alerts-message debounce).`,
+        `One alert per request, ${STORM_INFLIGHT} requests in flight. Beacon: web and worker (WORKER_CONCURRENCY=${WORKER_CONCURRENCY}) in separate processes; quiet = intake and incidents wait/active/prioritized empty, no delayed job due within ${TIMER_HORIZON_MS / 1000} s (timers left out: ${[...ignoredTimers].join(', ') || 'none seen'}), and the incident's alerts hash counts 10,000 (polled every 25 ms; includes the 1.5 s alerts-message debounce).`,
+        `Redis work per alert in the last round (INFO commandstats, includes the bench's own polling of the queue and the alerts hash): Beacon ${perRequest(rounds[rounds.length - 1]!.redisUse, STORM_TOTAL)}; baseline ${perRequest(rounds[rounds.length - 1]!.baseRedisUse, STORM_TOTAL)}.`,
+        'CPU seconds: user+system time of each process over the round (redis-server from INFO cpu); with 2 cores shared by all of them, the wall time cannot be much below (sum of CPU) / 2.',
         `Baseline: bare server + a no-op BullMQ Worker (concurrency ${WORKER_CONCURRENCY}) in two processes; drained = wait/active/delayed/prioritized empty and 10,000 completed.`,
-        "Storm's own calls = all calls in the window minus one auth.test per slash command sampled during it: Bolt's App with tokenVerificationEnabled:false runs auth.test on every incoming Slack request (bolt dist/App.js singleAuthorization does not cache it).",
+        "Storm's own calls = all calls in the window minus its auth.test calls, up to one per slash command sampled during it: Bolt's single-token authorize called auth.test before every incoming Slack request until src/slack/authorize.ts cached it (commit 0b79d2a); with the cache this subtracts nothing.",
       ],
     });
   } catch (err) {
@@ -459,7 +503,7 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
       ],
       notes: [
         'sim.slashCommand() (signed form POST through fetch to /slack/events) one at a time with 20 ms pauses, from 100 ms after each storm round started until its queue was quiet, at most 200 samples spread evenly over the rounds; ms is as the simulator measures it (whole milliseconds).',
-        'Each ack first waits for an auth.test round trip to the simulator (see item 2). The simulator and this sampler run in the bench process; the storm load client runs in a process of its own.',
+        'The simulator and this sampler run in the bench process; the storm load client runs in a process of its own. Slack calls per ack are visible in item 2 (auth.test count).',
         ...(ackStatusBad ? [`${ackStatusBad} acks were not HTTP 200.`] : []),
       ],
     });
@@ -662,6 +706,8 @@ function writeReport(): void {
     for (const n of notDone) lines.push(`- ${n}`);
     lines.push('');
   }
+  const findings = new URL('./findings.md', import.meta.url);
+  if (existsSync(findings)) lines.push(readFileSync(findings, 'utf8').trimEnd(), '');
   writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), lines.join('\n'));
 }
 
