@@ -27,6 +27,10 @@ export class Keys {
   incidentAppliedJobs(id: string): string {
     return `${this.inc(id)}:applied`;
   }
+  /** Set while an alerts-message refresh is queued and has not started reading yet. */
+  alertsRefreshPending(id: string): string {
+    return `${this.inc(id)}:alerts-refresh`;
+  }
   incidentLock(id: string): string {
     return `${this.inc(id)}:lock`;
   }

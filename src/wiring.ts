@@ -235,7 +235,8 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
     const w = new Worker(name, run, {
       connection: redis,
       prefix: keys.queuePrefix,
-      concurrency: config.worker.concurrency,
+      // Intake jobs are short Redis round trips: twice the concurrency keeps a storm moving.
+      concurrency: name === QUEUES.intake ? config.worker.concurrency * 2 : config.worker.concurrency,
       lockDuration,
       stalledInterval: Math.min(30_000, lockDuration),
       maxStalledCount: 5,

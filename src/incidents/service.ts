@@ -179,7 +179,7 @@ export class IncidentService {
       }
     }
     if (!inc.slack.opened) await this.d.scheduler.openIncident(id);
-    else await this.d.scheduler.refreshAlerts(id);
+    else if (rec.refreshNeeded) await this.d.scheduler.refreshAlerts(id);
     return { incidentId: id };
   }
 
@@ -240,6 +240,9 @@ export class IncidentService {
   /** Re-renders the alerts message from the latest state (debounced by the scheduler). */
   async refreshAlerts(incidentId: string): Promise<void> {
     await this.d.store.withLock(incidentId, async () => {
+      // Cleared before reading: an alert recorded after this line queues the next refresh, one
+      // recorded before it is in what we read.
+      await this.d.store.clearAlertsRefresh(incidentId);
       const inc = await this.d.store.get(incidentId);
       const ts = inc?.slack.messages.alerts;
       if (!inc || !ts || !inc.slack.channelId) return;

@@ -24,6 +24,8 @@ export interface RecordAlertResult {
   isNew: boolean;
   statusChanged: boolean;
   previousStatus?: AlertStatus;
+  /** True when no alerts-message refresh was pending: the caller must queue one. */
+  refreshNeeded: boolean;
 }
 
 // Compare-and-set of the whole incident document: writes only if nobody else wrote since we read.
@@ -40,8 +42,12 @@ redis.call('HSET', KEYS[1], 'doc', ARGV[1])
 return 1`);
 
 // Records one alert notification exactly once per job id; repeats are counted, not listed.
+// The last element says whether this call set the "refresh pending" flag (KEYS[3]): only then
+// does the caller queue a refresh of the alerts message, so a storm queues one per refresh, not
+// one per alert. The refresh clears the flag before it reads, so nothing recorded is missed.
 const RECORD_ALERT = new Script(`
-if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return {0, 0, 0, ''} end
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return {0, 0, 0, '', 1} end
+local flag = redis.call('SET', KEYS[3], '1', 'NX', 'PX', 60000) and 1 or 0
 redis.call('EXPIRE', KEYS[2], 2592000)
 local now = tonumber(ARGV[4])
 local new = cjson.decode(ARGV[3])
@@ -51,7 +57,7 @@ if not cur then
   new.firstSeen = now
   new.lastSeen = now
   redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(new))
-  return {1, 1, 1, ''}
+  return {1, 1, 1, '', flag}
 end
 local old = cjson.decode(cur)
 new.count = (old.count or 0) + 1
@@ -59,8 +65,8 @@ new.firstSeen = old.firstSeen
 new.lastSeen = now
 if old.status == new.status then new.startsAt = old.startsAt end
 redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(new))
-if old.status ~= new.status then return {1, 0, 1, old.status} end
-return {1, 0, 0, old.status}`);
+if old.status ~= new.status then return {1, 0, 1, old.status, flag} end
+return {1, 0, 0, old.status, flag}`);
 
 const RENEW_IF_OWNER = new Script(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -193,15 +199,22 @@ export class IncidentStore {
     };
     const res = (await RECORD_ALERT.run(
       this.redis,
-      [this.keys.incidentAlerts(id), this.keys.incidentAppliedJobs(id)],
+      [this.keys.incidentAlerts(id), this.keys.incidentAppliedJobs(id), this.keys.alertsRefreshPending(id)],
       [jobId, alert.fingerprint, JSON.stringify(rec), now.getTime()],
-    )) as [number, number, number, string];
+    )) as [number, number, number, string, number];
     return {
       applied: res[0] === 1,
       isNew: res[1] === 1,
       statusChanged: res[2] === 1,
+      // A redelivered job cannot tell whether its first run queued the refresh: it queues one.
+      refreshNeeded: res[4] === 1,
       ...(res[3] ? { previousStatus: res[3] as AlertStatus } : {}),
     };
+  }
+
+  /** Called by the refresh before it reads: alerts recorded from now on queue the next one. */
+  async clearAlertsRefresh(id: string): Promise<void> {
+    await this.redis.del(this.keys.alertsRefreshPending(id));
   }
 
   async alerts(id: string): Promise<AlertRecord[]> {

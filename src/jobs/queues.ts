@@ -23,6 +23,9 @@ export class Queues {
 
   async addBulk<N extends JobName>(name: N, items: { data: JobData<N>; opts?: JobsOptions }[]): Promise<void> {
     if (items.length === 0) return;
+    // BullMQ's addBulk builds an ioredis pipeline even for one job, copying every loaded script
+    // onto it: for the common one-alert webhook that doubled web's CPU per request (bench).
+    if (items.length === 1) return void (await this.add(name, items[0]!.data, items[0]!.opts ?? {}));
     await this.byName[JOBS[name].queue].addBulk(items.map((i) => ({ name, data: i.data, opts: i.opts ?? {} })));
   }
 

@@ -5,7 +5,7 @@ import type { Queues } from './queues.js';
 import type { SummaryTimers } from '../reports/service.js';
 
 /** How long alert-message refreshes are gathered before one `chat.update`. */
-export const ALERTS_DEBOUNCE_MS = 1500;
+export const ALERTS_DEBOUNCE_MS = 1000;
 
 export const escalationJobId = (incidentId: string, n: number) => `escalate-${incidentId}-${n}`;
 export const reminderJobId = (incidentId: string, anchor: string, n: number) =>
