@@ -46,6 +46,8 @@ setInterval(() => {
 
 const nullStream = new Writable({ write: (_c, _e, cb) => cb() });
 let close: (() => Promise<void>) | undefined;
+/** Worker role: each BullMQ Worker's concurrency, by queue. */
+let concurrency: Record<string, number> | undefined;
 
 function send(m: unknown): void {
   process.send?.(m);
@@ -61,6 +63,7 @@ async function start(m: StartMsg): Promise<number | undefined> {
   if (m.role === 'worker') {
     const worker = await startWorker({ config: loadConfig(m.env, 'all'), log });
     close = () => worker.close();
+    concurrency = Object.fromEntries(worker.workers.map((w) => [w.name, w.concurrency]));
     return undefined;
   }
   if (m.role === 'load') return undefined; // waits for {type:'load'}
@@ -122,7 +125,7 @@ process.on('message', (m: Msg) => {
         const port = await start(m);
         peak = process.memoryUsage.rss();
         const mu = process.memoryUsage();
-        send({ type: 'ready', port, rss: mu.rss, heapUsed: mu.heapUsed });
+        send({ type: 'ready', port, rss: mu.rss, heapUsed: mu.heapUsed, concurrency });
       } else if (m.type === 'rss') {
         const mu = process.memoryUsage();
         // With gc: also the heap still in use after a full collection (retained, not garbage).

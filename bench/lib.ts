@@ -32,6 +32,8 @@ export class Child {
   /** RSS and heap in use right after start, bytes. */
   startRss = 0;
   startHeap = 0;
+  /** Worker role: concurrency of each BullMQ Worker, by queue name. */
+  concurrency: Record<string, number> = {};
   private waiters: { type: string; resolve: (m: any) => void; reject: (e: Error) => void }[] = [];
 
   private constructor(
@@ -64,7 +66,8 @@ export class Child {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const child = new Child(name, proc);
-    const ready = await child.ask<{ port?: number; rss: number; heapUsed: number }>(msg, 'ready', 60_000);
+    const ready = await child.ask<{ port?: number; rss: number; heapUsed: number; concurrency?: Record<string, number> }>(msg, 'ready', 60_000);
+    child.concurrency = ready.concurrency ?? {};
     child.port = ready.port;
     child.startRss = ready.rss;
     child.startHeap = ready.heapUsed;

@@ -18,6 +18,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisHandle } from '../src/dev/local-redis.js';
 import { SlackSimulator } from '../src/dev/slack-simulator.js';
+import * as scheduler from '../src/jobs/scheduler.js';
 import { Keys } from '../src/keys.js';
 import { connect } from '../src/redis.js';
 import { TimelineStore } from '../src/timeline/store.js';
@@ -206,7 +207,7 @@ async function benchIngest(ctx: Ctx): Promise<void> {
         `per-round requests/s: Beacon ${b.perRound.map(f0).join(', ')}; baseline ${a.perRound.map(f0).join(', ')}.`,
         "Baseline: bare node:http server in its own process; reads the body, JSON.parse, sha256 job id, queue.add('alert.received') with Beacon's job options on its own queue/prefix. Beacon: startWeb() in its own process, no worker (jobs pile up in Redis for both).",
         'Server CPU per request is the child process user+system CPU time over the measured rounds divided by requests; it is less sensitive than requests/s to other load on the machine.',
-        'Beacon additionally does bearer auth, zod validation, normalization, metrics, a Redis readiness check and addBulk (an ioredis pipeline, even for one job) per request.',
+        'Beacon additionally does bearer auth, zod validation, normalization, metrics and a Redis readiness check per request.',
       ],
     });
   } finally {
@@ -241,6 +242,12 @@ function stormBodies(group: string, total = STORM_TOTAL): string[] {
  * ahead. Every nearer delayed job (the 1.5 s debounced alerts refresh) must have run.
  */
 const TIMER_HORIZON_MS = 10_000;
+
+/** src/jobs/scheduler.ts's debounce, read loosely so that a rename there cannot stop the bench. */
+function debounceText(): string {
+  const ms = (scheduler as Record<string, unknown>).ALERTS_DEBOUNCE_MS;
+  return typeof ms === 'number' ? `${ms / 1000} s` : 'debounced';
+}
 const ignoredTimers = new Set<string>();
 
 async function pendingDelayed(ctx: Ctx, prefix: string, queue: string): Promise<string[]> {
@@ -382,7 +389,9 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
   const baseQueue = 'storm';
   const basePrefix = '{bench-base-storm}';
   const bweb = await Child.start('base-web', { type: 'start', role: 'base-web', env: env(ctx, prefix), queue: baseQueue, prefix: basePrefix });
-  const bworker = await Child.start('base-worker', { type: 'start', role: 'base-worker', env: env(ctx, prefix), queue: baseQueue, prefix: basePrefix, concurrency: WORKER_CONCURRENCY });
+  // The no-op worker gets the concurrency Beacon's own intake Worker runs with.
+  const baseConcurrency = worker.concurrency.intake ?? WORKER_CONCURRENCY;
+  const bworker = await Child.start('base-worker', { type: 'start', role: 'base-worker', env: env(ctx, prefix), queue: baseQueue, prefix: basePrefix, concurrency: baseConcurrency });
   const watch = new Queue(baseQueue, { connection: connect(ctx.redis.url, 'blocking', 'bench-watch'), prefix: basePrefix });
 
   /** Baseline: the same requests to the bare server, a no-op Worker draining its queue. */
@@ -473,10 +482,10 @@ async function benchStormAndCard(ctx: Ctx): Promise<void> {
       notes: [
         `A warm-up storm of 1,000 on each side, then ${ROUNDS} rounds, each a new alert group (so a new incident); Beacon and baseline alternate going first; all four processes live through all rounds. Paired ratios: ${ratios.map(f2).join(', ')}.`,
         ...rounds.map((x, i) => `round ${i + 1}: Beacon ${f2(x.beaconMs / 1000)} s (requests ${f2(x.beaconIngestMs / 1000)} s, all counted ${f2(x.countedMs / 1000)} s), baseline ${f2(x.baseMs / 1000)} s (requests ${f2(x.baseIngestMs / 1000)} s); Slack calls ${JSON.stringify(x.byMethod)}, ${x.acks} slash commands sampled.`),
-        `One alert per request, ${STORM_INFLIGHT} requests in flight. Beacon: web and worker (WORKER_CONCURRENCY=${WORKER_CONCURRENCY}) in separate processes; quiet = intake and incidents wait/active/prioritized empty, no delayed job due within ${TIMER_HORIZON_MS / 1000} s (timers left out: ${[...ignoredTimers].join(', ') || 'none seen'}), and the incident's alerts hash counts 10,000 (polled every 25 ms; includes the 1.5 s alerts-message debounce).`,
+        `One alert per request, ${STORM_INFLIGHT} requests in flight. Beacon: web and worker (WORKER_CONCURRENCY=${WORKER_CONCURRENCY}; Worker concurrency by queue ${JSON.stringify(worker.concurrency)}) in separate processes; quiet = intake and incidents wait/active/prioritized empty, no delayed job due within ${TIMER_HORIZON_MS / 1000} s (timers left out: ${[...ignoredTimers].join(', ') || 'none seen'}), and the incident's alerts hash counts 10,000 (polled every 25 ms; includes the ${debounceText()} alerts-message debounce).`,
         `Redis work per alert in the last round (INFO commandstats, includes the bench's own polling of the queue and the alerts hash): Beacon ${perRequest(rounds[rounds.length - 1]!.redisUse, STORM_TOTAL)}; baseline ${perRequest(rounds[rounds.length - 1]!.baseRedisUse, STORM_TOTAL)}.`,
         'CPU seconds: user+system time of each process over the round (redis-server from INFO cpu); with 2 cores shared by all of them, the wall time cannot be much below (sum of CPU) / 2.',
-        `Baseline: bare server + a no-op BullMQ Worker (concurrency ${WORKER_CONCURRENCY}) in two processes; drained = wait/active/delayed/prioritized empty and 10,000 completed.`,
+        `Baseline: bare server + a no-op BullMQ Worker (concurrency ${baseConcurrency}, as Beacon's intake Worker) in two processes; drained = wait/active/delayed/prioritized empty and 10,000 completed.`,
         "Storm's own calls = all calls in the window minus its auth.test calls, up to one per slash command sampled during it: Bolt's single-token authorize called auth.test before every incoming Slack request until src/slack/authorize.ts cached it (commit 0b79d2a); with the cache this subtracts nothing.",
       ],
     });
