@@ -1,11 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-/** Constant-time comparison of two secrets of any length. */
-export function safeEqual(a: string, b: string): boolean {
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+// The configured secret's digest, computed once instead of on every request.
+let known: { secret: string; digest: Buffer } | undefined;
+const secretDigest = (secret: string) => {
+  if (known?.secret !== secret) known = { secret, digest: digest(secret) };
+  return known.digest;
+};
+
+/** Constant-time comparison of a presented value with the configured secret, of any length. */
+export function safeEqual(presented: string, secret: string): boolean {
   // Hash first so that lengths leak nothing and timingSafeEqual gets equal-sized buffers.
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
+  return timingSafeEqual(digest(presented), secretDigest(secret)) && presented.length === secret.length;
 }
 
 /** Accepts `Bearer <token>` or HTTP Basic with the token as password (any user name). */

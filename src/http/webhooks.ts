@@ -110,11 +110,15 @@ export async function handleAlertWebhook(deps: WebhookDeps, source: AlertSource,
     deps.metrics.alertsReceived.inc({ source, outcome: 'unavailable' }, result.alerts.length || 1);
     return UNAVAILABLE;
   }
-  const delivery = lower['x-webhook-id'] ? `webhook-id:${lower['x-webhook-id']}` : createHash('sha256').update(raw).digest('hex');
+  // One hash per delivery: of the PagerDuty webhook id when there is one, else of the body.
+  const hash = createHash('sha256').update(source).update('\u0000');
+  if (lower['x-webhook-id']) hash.update('webhook-id:').update(lower['x-webhook-id']);
+  else hash.update(raw);
+  const delivery = hash.digest('hex').slice(0, 40);
   const items = result.alerts.map((alert, i) => ({
     data: { alert, ...(result.truncated ? { truncated: result.truncated } : {}) },
     opts: {
-      jobId: `al-${createHash('sha256').update(`${source}\u0000${delivery}\u0000${i}`).digest('hex').slice(0, 40)}`,
+      jobId: `al-${delivery}-${i}`,
       removeOnComplete: { age: INTAKE_DEDUP_SECONDS, count: 50_000 },
     } satisfies JobsOptions,
   }));
