@@ -8,6 +8,7 @@ import type { Keys } from '../keys.js';
 import { gatherPostmortem, type ReportSources } from './gather.js';
 import { renderPostmortem } from './postmortem.js';
 import { renderSummary } from './summary.js';
+import { recordedAfter } from '../timeline/store.js';
 
 /** Repeating jobs, one per incident (BullMQ job schedulers in jobs/scheduler.ts). */
 export interface SummaryTimers {
@@ -34,6 +35,11 @@ export class ReportService {
     return `${this.d.keys.incident(id)}:last-summary`;
   }
 
+  /** Where the timeline stream stood when the last summary read it. */
+  private lastSummaryPosKey(id: string) {
+    return `${this.d.keys.incident(id)}:last-summary-pos`;
+  }
+
   /** Starts the periodic summary of a newly opened incident (SUMMARY_INTERVAL_MINUTES; 0 = off). */
   async startSummaries(incidentId: string): Promise<void> {
     const ms = Math.round(this.d.summaryIntervalMinutes * 60_000);
@@ -58,15 +64,20 @@ export class ReportService {
       await this.stopSummaries(incidentId);
       return 'skipped';
     }
-    const since = p.periodic ? ((await this.d.redis.get(this.lastSummaryKey(incidentId))) ?? undefined) : undefined;
-    const [timeline, alerts, openSteps] = await Promise.all([sources.timeline.list(incidentId), sources.incidents.alerts(incidentId), this.openSteps(inc)]);
+    const [since, sincePos] = p.periodic ? await this.d.redis.mget(this.lastSummaryKey(incidentId), this.lastSummaryPosKey(incidentId)) : [null, null];
+    const [entries, alerts, openSteps] = await Promise.all([sources.timeline.entries(incidentId), sources.incidents.alerts(incidentId), this.openSteps(inc)]);
+    const timeline = entries.map((e) => e.event);
+    // What is new is what was recorded after the last summary read the stream, whatever its time.
+    const fresh = sincePos ? new Set(entries.filter((e) => recordedAfter(e.pos, sincePos)).map((e) => e.event.id)) : undefined;
+    const pos = entries.reduce((max, e) => (recordedAfter(e.pos, max) ? e.pos : max), '0-0');
     const now = this.d.now();
-    const msg = renderSummary({ incident: inc, ...(since ? { since } : {}), timeline, alerts, openSteps, now });
+    const msg = renderSummary({ incident: inc, ...(since ? { since, ...(fresh ? { fresh } : {}) } : {}), timeline, alerts, openSteps, now });
     if (!msg) return 'skipped';
     const key = `${incidentId}:summary:${p.runId}`;
     const posted = await slack.findMessageByMetadata(inc.slack.channelId, METADATA.message, key).catch(() => null);
     if (!posted) await slack.postMessage(inc.slack.channelId, msg, { eventType: METADATA.message, key });
-    await this.d.redis.set(this.lastSummaryKey(incidentId), now.toISOString(), 'EX', 90 * 24 * 3600);
+    const ttl = 90 * 24 * 3600;
+    await this.d.redis.multi().set(this.lastSummaryKey(incidentId), now.toISOString(), 'EX', ttl).set(this.lastSummaryPosKey(incidentId), pos, 'EX', ttl).exec();
     await sources.timeline.append(incidentId, { id: `summary:${p.runId}`, kind: 'summary', at: now.toISOString(), actor: 'beacon', text: p.periodic ? 'Periodic summary posted' : 'Summary posted' });
     return 'posted';
   }

@@ -21,6 +21,13 @@ export interface SummaryInput {
   incident: Incident;
   /** ISO time of the previous summary; only what happened after it is listed. */
   since?: string;
+  /**
+   * With `since`: ids of the events recorded after the previous summary. These are what is new,
+   * whatever their time: a message pinned now may have been written before the last summary, an
+   * alert may have started firing before it was delivered. Without it, events dated after
+   * `since` are.
+   */
+  fresh?: ReadonlySet<string>;
   timeline: TimelineEvent[];
   alerts: AlertRecord[];
   /** Runbook steps nobody ticked yet, in runbook order. */
@@ -44,7 +51,7 @@ export function renderSummary(input: SummaryInput): SlackMessage | null {
   const hasSince = !Number.isNaN(sinceMs);
   const events = input.timeline
     .map((ev, i) => ({ ev, i, t: Date.parse(ev.at) }))
-    .filter((x) => x.ev.kind !== 'summary' && !Number.isNaN(x.t) && (!hasSince || x.t > sinceMs))
+    .filter((x) => x.ev.kind !== 'summary' && !Number.isNaN(x.t) && (!hasSince || (input.fresh ? input.fresh.has(x.ev.id) : x.t > sinceMs)))
     .sort((a, b) => a.t - b.t || a.i - b.i)
     .map((x) => x.ev);
   if (hasSince && events.length === 0) return null;

@@ -28,13 +28,29 @@ export class TimelineStore {
 
   /** The whole timeline, ordered by when things happened (stable for equal times). */
   async list(incidentId: string): Promise<TimelineEvent[]> {
-    const entries = await this.redis.xrange(this.keys.timeline(incidentId), '-', '+');
-    const events = entries.map(([, fields], seq) => ({ seq, ev: JSON.parse(fields[1] ?? '{}') as TimelineEvent }));
-    events.sort((a, b) => Date.parse(a.ev.at) - Date.parse(b.ev.at) || a.seq - b.seq);
-    return events.map((e) => e.ev);
+    return (await this.entries(incidentId)).map((e) => e.event);
+  }
+
+  /**
+   * The whole timeline as `list` orders it, each event with its stream position: the order it
+   * was recorded in, which is not the order of `at` (a pinned message is dated when it was
+   * written, an alert when it started firing).
+   */
+  async entries(incidentId: string): Promise<{ pos: string; event: TimelineEvent }[]> {
+    const raw = await this.redis.xrange(this.keys.timeline(incidentId), '-', '+');
+    const events = raw.map(([pos, fields], seq) => ({ seq, pos, event: JSON.parse(fields[1] ?? '{}') as TimelineEvent }));
+    events.sort((a, b) => Date.parse(a.event.at) - Date.parse(b.event.at) || a.seq - b.seq);
+    return events.map(({ pos, event }) => ({ pos, event }));
   }
 
   async count(incidentId: string): Promise<number> {
     return this.redis.xlen(this.keys.timeline(incidentId));
   }
+}
+
+/** True when stream position `a` (`<ms>-<seq>`) comes after `b`. */
+export function recordedAfter(a: string, b: string): boolean {
+  const [am = 0n, as = 0n] = a.split('-').map((x) => BigInt(x));
+  const [bm = 0n, bs = 0n] = b.split('-').map((x) => BigInt(x));
+  return am > bm || (am === bm && as > bs);
 }
