@@ -137,14 +137,6 @@ export class IncidentService {
       const number = await store.nextNumber();
       await store.create(newIncidentFromAlert(id, number, alert, now));
       inc = (await store.get(id))!;
-      await timeline.append(id, {
-        id: 'incident.opened',
-        kind: 'incident.opened',
-        at: inc.detectedAt,
-        actor: alert.source,
-        text: inc.title,
-        data: { severity: inc.severity, ...(inc.service ? { service: inc.service } : {}) },
-      });
     }
     if (inc.status === 'resolved') {
       // The incident resolved while this alert was on its way. A new firing starts a new incident.
@@ -154,9 +146,22 @@ export class IncidentService {
     }
 
     const rec = await store.recordAlert(id, alert, jobId, now);
+    // A redelivered job (applied false) may have died before its timeline entries: it writes them
+    // again, and the entries' ids (incident; alert, status and start) keep that from doubling.
+    const retried = !rec.applied;
+    if (rec.isNew || retried) {
+      await timeline.append(id, {
+        id: 'incident.opened',
+        kind: 'incident.opened',
+        at: inc.detectedAt,
+        actor: inc.origin === 'alert' ? alert.source : (inc.declaredBy ?? 'beacon'),
+        text: inc.title,
+        data: { severity: inc.severity, ...(inc.service ? { service: inc.service } : {}) },
+      });
+    }
     // PagerDuty's `acknowledged` is a state of the incident, not of the alert: it goes on the
     // timeline as the acknowledgement below, never as a second firing.
-    if (rec.applied && (rec.isNew || rec.statusChanged) && !(alert.status === 'acknowledged' && !rec.isNew)) {
+    if ((rec.isNew || rec.statusChanged || retried) && !(alert.status === 'acknowledged' && !rec.isNew)) {
       const resolved = alert.status === 'resolved';
       await timeline.append(id, {
         id: `alert:${alert.fingerprint}:${alert.status}:${resolved ? (alert.endsAt ?? '') : alert.startsAt}`,

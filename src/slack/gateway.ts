@@ -213,7 +213,18 @@ export function createSlackGateway(opts: {
         inclusive: true,
         limit: 1,
       });
-      const m = res.messages.find((x) => x.ts === ts);
+      let m = res.messages.find((x) => x.ts === ts);
+      if (!m) {
+        // A reply in a thread is not in the channel's history; conversations.replies takes the
+        // ts of any message of a thread.
+        const thread = await call<{ messages: { ts: string; text?: string; user?: string }[] }>('conversations.replies', { channel: channelId, ts, limit: 200 }).catch(
+          (err: unknown) => {
+            if (err instanceof SlackApiError && ['thread_not_found', 'message_not_found'].includes(err.slackError)) return { messages: [] };
+            throw err;
+          },
+        );
+        m = thread.messages.find((x) => x.ts === ts);
+      }
       return m ? { ts: m.ts, text: m.text ?? '', ...(m.user ? { user: m.user } : {}) } : null;
     },
 

@@ -95,7 +95,7 @@ describe('pinned messages', () => {
   // Known bug, outside the timeline code: SlackGateway.getMessage reads conversations.history,
   // which holds no thread replies, so ReportService.pin finds no message and records nothing.
   // The gateway needs a conversations.replies fallback; then turn this into a plain `it`.
-  it.fails('a :pushpin: on a reply in a thread puts the reply on the timeline (known bug: replies are not found)', async () => {
+  it('a :pushpin: on a reply in a thread puts the reply on the timeline', async () => {
     const o = await incident(b, 'pin-thread');
     const parent = b.sim.userMessage({ userId: ALICE, channelId: o.channelId, text: 'Looking at the gateway' });
     const reply = b.sim.userMessage({ userId: BOB, channelId: o.channelId, text: 'Found it: the API key was rotated at 08:18', threadTs: parent.ts });
