@@ -82,3 +82,20 @@ export async function whenReady(redis: Redis, ms: number): Promise<boolean> {
     redis.on('ready', onReady);
   });
 }
+
+/**
+ * Closes a connection: QUIT first, so replies still on their way arrive (a bare disconnect
+ * rejects them), then a hard disconnect if Redis does not answer within `ms` (it may be down).
+ */
+export async function closeRedis(redis: Redis, ms = 2000): Promise<void> {
+  if (redis.status === 'end') return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    redis.status === 'ready' ? redis.quit().catch(() => {}) : Promise.resolve(),
+    new Promise<void>((r) => {
+      timer = setTimeout(r, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  redis.disconnect();
+}

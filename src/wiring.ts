@@ -24,7 +24,7 @@ import type { ReportSources } from './reports/gather.js';
 import { ChecklistStore } from './runbooks/checklist-store.js';
 import type { Runbook } from './runbooks/format.js';
 import { loadRunbooks } from './runbooks/load.js';
-import { connect, ping, whenReady, type Redis } from './redis.js';
+import { closeRedis, connect, ping, whenReady, type Redis } from './redis.js';
 import { ChangeStore } from './changes/store.js';
 import { createSlackGateway, type SlackGateway } from './slack/gateway.js';
 import { registerListeners } from './slack/listeners/index.js';
@@ -144,7 +144,7 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
       });
       if (socketMode) await app.stop();
       await queues.close();
-      redis.disconnect();
+      await closeRedis(redis);
     },
   };
 }
@@ -258,7 +258,7 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
       await Promise.all(workers.map((w) => w.close()));
       await counters.stop();
       await queues.close();
-      redis.disconnect();
+      await closeRedis(redis);
     },
   };
 }

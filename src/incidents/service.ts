@@ -189,7 +189,8 @@ export class IncidentService {
   }
 
   /**
-   * The opening steps: channel, responders, card (pinned), alerts message. Every step records
+   * The opening steps: channel, card (pinned), responders, what changed, checklist, alerts
+   * message. Every step records
    * what it made before the next one starts, so a job that died anywhere resumes where it stopped
    * and never makes a second channel or card.
    */
@@ -204,15 +205,17 @@ export class IncidentService {
       const runbooks = this.d.runbooks;
       const runbook = runbooks ? await runbooks.mainRunbook(inc) : undefined;
       if (runbook && inc.runbook !== runbook.name) inc = await store.patch(incidentId, (cur) => ({ ...cur, runbook: runbook.name }));
-      if (!inc.slack.invited) {
-        const invitees = [...new Set([...this.d.settings.responders, ...(runbook?.responders ?? []), ...(inc.declaredBy ? [inc.declaredBy] : [])])];
-        await this.d.slack.invite(channelId, invitees);
-        inc = await store.patch(incidentId, (cur) => ({ ...cur, slack: { ...cur.slack, invited: true } }));
-      }
+      // The card first: responders joining at 3 a.m. find it already there, and it costs one
+      // Slack round trip less before something is on screen.
       inc = await this.ensurePosted(inc, 'card', (cur) => renderCard(cur, this.d.now()));
       if (!inc.slack.pinned) {
         await this.d.slack.pin(channelId, inc.slack.messages.card!);
         inc = await store.patch(incidentId, (cur) => ({ ...cur, slack: { ...cur.slack, pinned: true } }));
+      }
+      if (!inc.slack.invited) {
+        const invitees = [...new Set([...this.d.settings.responders, ...(runbook?.responders ?? []), ...(inc.declaredBy ? [inc.declaredBy] : [])])];
+        await this.d.slack.invite(channelId, invitees);
+        inc = await store.patch(incidentId, (cur) => ({ ...cur, slack: { ...cur.slack, invited: true } }));
       }
       // What changed before this started, then the checklist that asks about it first: the seed
       // incident lost 45 minutes because nobody looked at a credentials change.

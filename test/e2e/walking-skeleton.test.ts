@@ -28,8 +28,8 @@ describe('an alert opens an incident channel', () => {
     expect(ch.name).toBe(`inc-${today}-checkout-successful-payment-transactions-dropped-60`);
     expect(ch.name).toMatch(/^[a-z0-9_-]{1,80}$/);
     const card = await waitFor(() => cardsIn(ch.id)[0], { what: 'card' });
-    // Responders are invited before the card is posted.
-    for (const u of RESPONDERS) expect(b.sim.channel(ch.id)!.members).toContain(u);
+    // Responders are invited right after the card is posted and pinned.
+    await waitFor(() => RESPONDERS.every((u) => b.sim.channel(ch.id)!.members.includes(u)), { what: 'responders invited' });
     expect(JSON.stringify(card.blocks)).toContain('Checkout: successful payment transactions dropped 60%');
     const text = b.sim.transcript(ch.id);
     expect(text).toMatch(/SEV1/);
