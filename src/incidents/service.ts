@@ -131,12 +131,12 @@ export class IncidentService {
       id = (await store.claimGroup(alert.group, incidentIdFor(alert.group, jobId))).id;
     }
 
-    let inc = await store.get(id);
+    let inc = await store.brief(id);
     if (!inc) {
       // The claimer (maybe this very job, before a crash) did not write the incident yet.
       const number = await store.nextNumber();
       await store.create(newIncidentFromAlert(id, number, alert, now));
-      inc = (await store.get(id))!;
+      inc = (await store.brief(id))!;
     }
     if (inc.status === 'resolved') {
       // The incident resolved while this alert was on its way. A new firing starts a new incident.
@@ -150,13 +150,14 @@ export class IncidentService {
     // again, and the entries' ids (incident; alert, status and start) keep that from doubling.
     const retried = !rec.applied;
     if (rec.isNew || retried) {
+      const doc = (await store.get(id))!;
       await timeline.append(id, {
         id: 'incident.opened',
         kind: 'incident.opened',
-        at: inc.detectedAt,
-        actor: inc.origin === 'alert' ? alert.source : (inc.declaredBy ?? 'beacon'),
-        text: inc.title,
-        data: { severity: inc.severity, ...(inc.service ? { service: inc.service } : {}) },
+        at: doc.detectedAt,
+        actor: doc.origin === 'alert' ? alert.source : (doc.declaredBy ?? 'beacon'),
+        text: doc.title,
+        data: { severity: doc.severity, ...(doc.service ? { service: doc.service } : {}) },
       });
     }
     // PagerDuty's `acknowledged` is a state of the incident, not of the alert: it goes on the
@@ -172,8 +173,8 @@ export class IncidentService {
         data: { fingerprint: alert.fingerprint, severity: alert.severity },
       });
     }
-    if (truncated !== undefined && truncated !== inc.truncatedAlerts) {
-      inc = await store.patch(id, (cur) => ({ ...cur, truncatedAlerts: truncated }));
+    if (truncated !== undefined && truncated !== inc.truncated) {
+      await store.patch(id, (cur) => ({ ...cur, truncatedAlerts: truncated }));
     }
     if (alert.status === 'acknowledged' && inc.status === 'triggered') {
       const res = await store.update(id, (cur) => acknowledge(cur, undefined, now));
@@ -183,7 +184,7 @@ export class IncidentService {
         await this.d.scheduler.refreshCard(id);
       }
     }
-    if (!inc.slack.opened) await this.d.scheduler.openIncident(id);
+    if (!inc.opened) await this.d.scheduler.openIncident(id);
     else if (rec.refreshNeeded) await this.d.scheduler.refreshAlerts(id);
     return { incidentId: id };
   }

@@ -29,17 +29,28 @@ export interface RecordAlertResult {
 }
 
 // Compare-and-set of the whole incident document: writes only if nobody else wrote since we read.
+// The hot fields (status, opened, truncated) are kept beside the document, so that the alert
+// path reads three short fields instead of parsing the whole document for every alert.
 const CAS = new Script(`
 local cur = redis.call('HGET', KEYS[1], 'v')
 if (cur or '-1') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'v', ARGV[2], 'doc', ARGV[3])
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'doc', ARGV[3], 'status', ARGV[4], 'opened', ARGV[5], 'truncated', ARGV[6])
 return 1`);
 
 // Creates the incident document once; later callers get 0 and read what the first one wrote.
 const CREATE = new Script(`
 if redis.call('HSETNX', KEYS[1], 'v', '0') == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'doc', ARGV[1])
+redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'status', ARGV[2], 'opened', ARGV[3], 'truncated', ARGV[4])
 return 1`);
+
+const hot = (i: Incident) => [i.status, i.slack.opened ? '1' : '0', String(i.truncatedAlerts ?? -1)];
+
+/** What the alert path needs to know of an incident. */
+export interface IncidentBrief {
+  status: Incident['status'];
+  opened: boolean;
+  truncated?: number;
+}
 
 // Records one alert notification exactly once per job id; repeats are counted, not listed.
 // The last element says whether this call set the "refresh pending" flag (KEYS[3]): only then
@@ -115,7 +126,7 @@ export class IncidentStore {
 
   /** Writes the first version of an incident; a no-op returning false if it exists. */
   async create(incident: Incident): Promise<boolean> {
-    const created = (await CREATE.run(this.redis, [this.keys.incident(incident.id)], [JSON.stringify(incident)])) === 1;
+    const created = (await CREATE.run(this.redis, [this.keys.incident(incident.id)], [JSON.stringify(incident), ...hot(incident)])) === 1;
     if (created) await this.index(incident);
     return created;
   }
@@ -126,6 +137,18 @@ export class IncidentStore {
     const incident = JSON.parse(doc) as Incident;
     incident.version = Number(v);
     return incident;
+  }
+
+  /** The incident's hot fields without parsing its document; null when it does not exist yet. */
+  async brief(id: string): Promise<IncidentBrief | null> {
+    const [v, status, opened, truncated] = await this.redis.hmget(this.keys.incident(id), 'v', 'status', 'opened', 'truncated');
+    if (v === null) return null;
+    if (!status) {
+      const inc = await this.get(id);
+      return inc ? { status: inc.status, opened: !!inc.slack.opened, ...(inc.truncatedAlerts !== undefined ? { truncated: inc.truncatedAlerts } : {}) } : null;
+    }
+    const t = Number(truncated ?? -1);
+    return { status: status as Incident['status'], opened: opened === '1', ...(t >= 0 ? { truncated: t } : {}) };
   }
 
   /**
@@ -144,7 +167,7 @@ export class IncidentStore {
       if (out === null) return { ok: true, value: current, before: current };
       if (!out.ok) return out;
       const next: Incident = { ...out.value, version: current.version + 1 };
-      const written = await CAS.run(this.redis, [this.keys.incident(id)], [String(current.version), String(next.version), JSON.stringify(next)]);
+      const written = await CAS.run(this.redis, [this.keys.incident(id)], [String(current.version), String(next.version), JSON.stringify(next), ...hot(next)]);
       if (written === 1) {
         await this.index(next);
         return { ok: true, value: next, before: current };
