@@ -18,7 +18,8 @@ export function connect(url: string, kind: 'command' | 'blocking', name: string)
   };
   const opts: RedisOptions =
     kind === 'command'
-      ? { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 3000 }
+      ? // A command Redis does not answer within 3 s fails, so web answers 503 rather than hang.
+        { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 3000, commandTimeout: 3000 }
       : { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null };
   const redis = new Redis(url, opts);
   // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
