@@ -20,6 +20,32 @@ export interface HttpDeps {
 
 const WEBHOOK_ROUTE = /^\/webhooks\/([a-z]+)$/;
 
+/** How much of an oversized body is read and thrown away so the sender gets to read its 413. */
+const DISCARD_BYTES = 16 * 1024 * 1024;
+const DISCARD_MS = 10_000;
+
+/**
+ * After a 413: closing the socket while the sender is still writing makes its next write fail
+ * with a reset, and the sender never reads the 413 (it retries instead of giving up). So the rest
+ * of the body is read and dropped, but never more than 16 MiB or for longer than 10 s.
+ */
+function discardRest(req: IncomingMessage): void {
+  let seen = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    req.socket?.destroy();
+  };
+  const timer = setTimeout(stop, DISCARD_MS);
+  timer.unref();
+  req.on('data', (c: Buffer) => {
+    seen += c.length;
+    if (seen > DISCARD_BYTES) stop();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
+}
+
 /**
  * Beacon's one HTTP server: Slack, webhooks, health and metrics. Does no slow work: every POST
  * is verified, validated and queued, then answered.
@@ -57,10 +83,9 @@ export function createHttpServer(deps: HttpDeps): Server {
       raw = await readBody(req, MAX_BODY_BYTES);
     } catch (err) {
       if (err instanceof BodyTooLarge) {
-        // Do not read the rest of a huge body: answer and close the connection.
         res.setHeader('connection', 'close');
         sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
-        res.on('finish', () => req.socket?.destroy());
+        discardRest(req);
         return;
       }
       // The sender hung up mid-body: nothing was taken, nobody to answer.

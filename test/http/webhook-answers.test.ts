@@ -62,6 +62,30 @@ describe('webhook answers', () => {
     if (!(chunked instanceof Error)) expect(chunked.status).toBe(413);
     expect(await queued()).toBe(1);
   });
+
+  it('413 reaches a sender still writing a large body, instead of a connection reset', async () => {
+    const { request } = await import('node:http');
+    // A slow sender: 3 MiB declared, written in 64 KiB pieces, still writing when Beacon answers.
+    const piece = Buffer.alloc(64 * 1024, 'a');
+    const pieces = 48;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${b.url}/webhooks/generic`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'application/json', 'content-length': piece.length * pieces },
+      }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      let n = 0;
+      const next = () => {
+        if (n++ < pieces - 1) req.write(piece, () => setTimeout(next, 5));
+        else req.end(piece);
+      };
+      next();
+    });
+    expect(status).toBe(413);
+  });
 });
 
 describe('webhook while Redis is unreachable', () => {
