@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import { App } from '@slack/bolt';
 import { Worker } from 'bullmq';
 import type { Config } from './config.js';
 import { intakeModules } from './intake/sources.js';
@@ -81,6 +80,9 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
 
   const socketMode = !!config.slack.appToken;
   const receiver = socketMode ? undefined : new BeaconReceiver(config.slack.signingSecret!, log.child({ mod: 'slack' }));
+  // Loaded here, not at the top: the worker process never needs Bolt (and its Express), which
+  // is about 20 MB of its resident memory.
+  const { App } = await import('@slack/bolt');
   const app = new App({
     authorize: cachedAuthorize(config.slack.botToken, config.slack.apiUrl, log.child({ mod: 'bolt' })),
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken! }),
