@@ -156,7 +156,7 @@ export class IncidentStore {
    * else read again and recompute. Concurrent commands and clicks therefore never lose one
    * another, and each sees the state the previous one left.
    */
-  async update<T = Incident>(
+  async update(
     id: string,
     change: (current: Incident) => Outcome<Incident> | null,
   ): Promise<Outcome<Incident> & { before?: Incident }> {
