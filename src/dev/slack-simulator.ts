@@ -17,6 +17,8 @@ import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { blocksToLines, mrkdwnToText, type NameLookup } from './mrkdwn-text.js';
+import { SocketModeServer } from './socket-mode.js';
+import type { Duplex } from 'node:stream';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -34,6 +36,8 @@ export interface SimulatorOptions {
    * that queues the modal behind slower work misses it, so the default is Slack's.
    */
   triggerTtlMs?: number;
+  /** The `xapp-` app-level token: enables Socket Mode (`apps.connections.open` and a WebSocket). */
+  appToken?: string;
 }
 
 /** A failure to inject: a rate limit, a gateway error, or a Slack error code in a 200. */
@@ -811,7 +815,15 @@ export class SlackSimulator {
   private readonly methods: Record<string, Handler>;
   private lastTs = 0n;
 
+  /** Socket Mode's server side; requests into Beacon go over it while `transport` is `'socket'`. */
+  readonly socketMode: SocketModeServer;
+  /** How requests into Beacon travel: signed HTTP POSTs (default) or Socket Mode envelopes. */
+  transport: 'http' | 'socket' = 'http';
+  private readonly appToken?: string;
+
   constructor(opts: SimulatorOptions) {
+    this.socketMode = new SocketModeServer('A0BEACONAPP');
+    if (opts.appToken) this.appToken = opts.appToken;
     this.botToken = opts.botToken;
     this.signingSecret = opts.signingSecret ?? randomBytes(16).toString('hex');
     this.teamId = opts.teamId ?? 'T0SIMTEAM1';
@@ -839,6 +851,10 @@ export class SlackSimulator {
         else res.destroy();
       });
     });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+      if ((req.url ?? '').startsWith('/socket-mode')) this.socketMode.handleUpgrade(req, socket);
+      else socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
@@ -853,6 +869,7 @@ export class SlackSimulator {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.socketMode.closeAll();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
@@ -1051,6 +1068,7 @@ export class SlackSimulator {
     contentType: string,
     opts: { timestamp?: number; signature?: string; headers?: Record<string, string> } = {},
   ): Promise<Delivery> {
+    if (this.transport === 'socket') return this.socketPost(body, contentType, opts.headers ?? {});
     if (!this.requestUrl) throw new Error('SlackSimulator: call setRequestUrl() before sending requests to Beacon');
     const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
     const started = performance.now();
@@ -1068,6 +1086,29 @@ export class SlackSimulator {
     });
     const text = await res.text();
     return { status: res.status, body: text, ms: Math.round(performance.now() - started) };
+  }
+
+  /**
+   * The same request as a Socket Mode envelope: a slash command's fields, an interactive payload,
+   * or an Events API envelope with its retry attempt. The app's ack payload comes back as the body.
+   */
+  private async socketPost(body: string, contentType: string, headers: Record<string, string>): Promise<Delivery> {
+    const started = performance.now();
+    let envelope: Parameters<SocketModeServer['deliver']>[0];
+    if (contentType.includes('json')) {
+      const retry = headers['x-slack-retry-num'];
+      envelope = {
+        type: 'events_api',
+        payload: JSON.parse(body) as unknown,
+        ...(retry ? { retry_attempt: Number(retry), retry_reason: headers['x-slack-retry-reason'] ?? 'timeout' } : {}),
+      };
+    } else {
+      const form = Object.fromEntries(new URLSearchParams(body));
+      envelope = typeof form.payload === 'string' ? { type: 'interactive', payload: JSON.parse(form.payload) as unknown } : { type: 'slash_commands', payload: form };
+    }
+    const answer = await this.socketMode.deliver(envelope);
+    const text = answer && typeof answer === 'object' && Object.keys(answer).length > 0 ? JSON.stringify(answer) : '';
+    return { status: 200, body: text, ms: Math.round(performance.now() - started) };
   }
 
   /**
@@ -1370,6 +1411,11 @@ export class SlackSimulator {
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     const token = bearer ?? (json ? undefined : str(params, 'token'));
     if (!token) throw new ApiError('not_authed');
+    // apps.connections.open takes the app-level token, and only it; every other method the bot token.
+    if (method === 'apps.connections.open') {
+      if (!this.appToken || token !== this.appToken) throw new ApiError(token === this.botToken ? 'not_allowed_token_type' : 'invalid_auth');
+      return handler(params);
+    }
     if (token !== this.botToken) throw new ApiError('invalid_auth');
     return handler(params);
   }
@@ -1779,6 +1825,7 @@ export class SlackSimulator {
 
   private buildMethods(): Record<string, Handler> {
     return {
+      'apps.connections.open': () => ({ ok: true, url: `${this.baseUrl!.replace(/^http/, 'ws')}/socket-mode/${randomBytes(6).toString('hex')}` }),
       'auth.test': () => ({
         ok: true,
         url: `https://${this.teamDomain}.slack.com/`,
