@@ -156,6 +156,11 @@ export function verdict(value: number, target: number, kind: 'max' | 'min'): str
 }
 
 export const mb = (bytes: number) => bytes / (1024 * 1024);
+export const f0 = (n: number) => n.toFixed(0);
+export const f1 = (n: number) => n.toFixed(1);
+export const f2 = (n: number) => n.toFixed(2);
+/** Epoch ms with sub-ms precision, comparable with the load child's timestamps. */
+export const epochNow = () => performance.timeOrigin + performance.now();
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function waitUntil(fn: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 20, what = 'condition'): Promise<void> {

@@ -1,0 +1,67 @@
+/**
+ * 3. Alert to incident card: one new alert group at a time into Beacon's web + worker (after the
+ * storm, when it ran: the same, now quiet, pair), timed to the card's chat.postMessage.
+ */
+import { HEADERS, type BenchContext } from '../context.js';
+import { f0, f1, mb, pct, sleep, verdict, waitUntil } from '../lib.js';
+import type { Section } from '../report.js';
+
+const SAMPLES = 50;
+
+function probe(i: number): string {
+  return JSON.stringify({
+    title: `Card latency probe ${i}: payment errors`,
+    severity: 'critical',
+    service: `svc-${i}`,
+    group: `card-probe-${i}`,
+    fingerprint: `card-probe-${i}`,
+    description: 'payment_success_rate fell from 99% to 38%',
+  });
+}
+
+/** The first successful chat.postMessage from call `from` on whose metadata key ends in ':card'. */
+function findCard(ctx: BenchContext, from: number): { at: number } | undefined {
+  const { calls } = ctx.sim;
+  for (let k = from; k < calls.length; k++) {
+    const c = calls[k]!;
+    const key = (c.params.metadata as { event_payload?: { key?: string } } | undefined)?.event_payload?.key;
+    if (c.method === 'chat.postMessage' && c.ok && typeof key === 'string' && key.endsWith(':card')) return c;
+  }
+  return undefined;
+}
+
+export async function cardLatency(ctx: BenchContext): Promise<Section> {
+  const { web, worker } = await ctx.beacon();
+  const toCard: number[] = [];
+  const to202: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const from = ctx.sim.calls.length;
+    const started = Date.now();
+    const t = performance.now();
+    const res = await fetch(`http://127.0.0.1:${web.port}/webhooks/generic`, { method: 'POST', headers: HEADERS, body: probe(i) });
+    await res.text();
+    to202.push(performance.now() - t);
+    if (res.status !== 202) throw new Error(`alert answered ${res.status}`);
+    let card: { at: number } | undefined;
+    await waitUntil(() => (card = findCard(ctx, from)) !== undefined, 15_000, 2, `card of probe ${i}`);
+    toCard.push(card!.at - started);
+    // Let the incident's follow-ups (alerts message, topic) finish before the next sample.
+    await sleep(50);
+  }
+  const p50 = pct(toCard, 50);
+  ctx.rss.push({ process: 'web', phase: '3 alert->card', mb: mb(await web.peakRss()) });
+  ctx.rss.push({ process: 'worker', phase: '3 alert->card', mb: mb(await worker.peakRss()) });
+  const when = ctx.stormRan ? 'after the storm' : 'to a freshly started web + worker (the storm did not run)';
+  return {
+    title: '3. Alert to incident card',
+    rows: [
+      { figure: `request start -> card posted: p50 (ms), ${SAMPLES} samples`, value: f0(p50), target: '< 150', verdict: p50 < 150 ? 'met' : verdict(p50, 150, 'max') },
+      { figure: 'request start -> card posted: p99 (ms)', value: f0(pct(toCard, 99)) },
+      { figure: 'request -> 202: p50 / p99 (ms)', value: `${f1(pct(to202, 50))} / ${f1(pct(to202, 99))}` },
+    ],
+    notes: [
+      `Each sample a new alert group (new incident), sent sequentially ${when}; end time is the simulator's recorded \`at\` of the chat.postMessage whose metadata key ends in ':card' (Date.now() resolution, same clock as the start).`,
+      'The card is posted after the channel is created (conversations.create, invites, topic), so this includes every Slack call before it.',
+    ],
+  };
+}
