@@ -9,7 +9,7 @@
  */
 import type { Keys } from '../keys.js';
 import { Script, type Redis } from '../redis.js';
-import type { CheckResult, CheckStatus } from './checks.js';
+import type { CheckResult, CheckStatus } from './checks/index.js';
 import { RUNBOOK_NAME } from './format.js';
 
 /** One step's tick: done or not, by whom (Slack user id) and when (ISO 8601). */

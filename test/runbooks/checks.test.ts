@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../src/domain.js';
-import { orderChanges, relativeToStart, runCheck, runStepChecks, type CheckContext } from '../../src/runbooks/checks.js';
+import { orderChanges, relativeToStart, runCheck, runStepChecks, type CheckContext } from '../../src/runbooks/checks/index.js';
 import { parseRunbook, type HttpCheck, type RecentChangesCheck } from '../../src/runbooks/format.js';
 
 const SECRET = 'sk_live_51HcheckoutSECRETvalue9f8e7d';
