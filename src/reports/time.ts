@@ -37,21 +37,6 @@ export function utcRange(from: Date | string, to: Date | string): string {
   return `${start} - ${end} UTC`;
 }
 
-/**
- * A length of time in words a postmortem reader will not misread: `1 h 45 min`, `12 min`,
- * `2 d 3 h 5 min`, `40 s`. Seconds are shown only under a minute; zero parts are left out.
- */
-export function spanWords(ms: number | undefined): string {
-  if (ms === undefined || Number.isNaN(ms)) return '—';
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const parts = [d ? `${d} d` : '', h ? `${h} h` : '', m ? `${m} min` : ''].filter(Boolean);
-  return parts.join(' ');
-}
-
 function toDate(t: Date | string): Date {
   return typeof t === 'string' ? new Date(t) : t;
 }

@@ -3,7 +3,7 @@ import { SlackSimulator } from '../../src/dev/slack-simulator.js';
 import type { Incident } from '../../src/incidents/model.js';
 import type { AlertRecord } from '../../src/incidents/store.js';
 import type { Block } from '../../src/slack/blocks/types.js';
-import { renderSummary, type SummaryInput } from '../../src/reports/summary.js';
+import { renderSummary, type SummaryInput } from '../../src/slack/blocks/summary.js';
 import type { TimelineEvent } from '../../src/timeline/events.js';
 
 const T = (hhmm: string) => `2024-06-03T${hhmm}:00.000Z`;
