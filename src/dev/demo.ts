@@ -7,9 +7,9 @@
 import { Writable } from 'node:stream';
 import { loadConfig, secretValues } from '../config.js';
 import { createLogger } from '../log.js';
-import { startWeb, startWorker } from '../wiring.js';
-import { NO_REDIS_HINT, haveRedisServer, startRedisServer } from './local-redis.js';
-import { SlackSimulator } from './slack-simulator.js';
+import { startWeb, startWorker, type Running } from '../wiring.js';
+import { NO_REDIS_HINT, haveRedisServer, startRedisServer, type RedisHandle } from './local-redis.js';
+import { SlackSimulator, type SimChannel, type SimFileRef } from './slack-simulator.js';
 
 const BOT_TOKEN = 'xoxb-demo-0000-beacon';
 const SIGNING_SECRET = 'demo-signing-secret';
@@ -28,7 +28,18 @@ async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout = 20_0
   }
 }
 
-async function main() {
+/** What the demo started, to drive and to stop. */
+interface Demo {
+  redis: RedisHandle | undefined;
+  sim: SlackSimulator;
+  web: Running;
+  worker: Running;
+  /** POSTs JSON to one of Beacon's webhooks, with the webhook token. */
+  post(path: string, body: unknown): Promise<{ status: number; body: string }>;
+}
+
+/** A private Redis (unless REDIS_URL is given), the Slack simulator, Beacon's web and worker. */
+async function startAll(): Promise<Demo> {
   if (!process.env.REDIS_URL && !haveRedisServer()) {
     process.stderr.write(`${NO_REDIS_HINT}\n`);
     process.exit(1);
@@ -64,8 +75,11 @@ async function main() {
     });
     return { status: res.status, body: await res.text() };
   };
+  return { redis, sim, web, worker, post };
+}
 
-  say('Beacon demo: offline, with a local Slack simulator and a private Redis.');
+/** The credentials change and, twelve minutes later, the alert; then the incident channel Beacon opens. */
+async function changeAndAlert({ sim, post }: Demo): Promise<SimChannel> {
   const now = Date.now();
   rule('08:18  a routine update changes the payment gateway credentials');
   const change = {
@@ -99,7 +113,11 @@ async function main() {
   );
   // Give the debounced alerts refresh time to settle.
   await new Promise((r) => setTimeout(r, 2000));
+  return channel;
+}
 
+/** alice and bob work the incident from Slack through to resolution; the postmortem Beacon uploads then. */
+async function respond({ sim }: Demo, channel: SimChannel): Promise<SimFileRef> {
   const cmd = async (userId: string, text: string) => {
     const res = await sim.slashCommand({ text, channelId: channel.id, userId, userName: userId === 'U0000001' ? 'alice' : 'bob' });
     say(`${userId === 'U0000001' ? 'alice' : 'bob  '}: /incident ${text}  -> HTTP ${res.status}${res.ms !== undefined ? ` in ${res.ms} ms` : ''}`);
@@ -111,17 +129,7 @@ async function main() {
   await waitFor(() => sim.messages(channel.id).some((m) => /acknowledged/.test(m.text)), 'the acknowledgement');
   await cmd('U0000001', 'note Server health and logs look normal: CPU 30%, no errors from web tier');
   await cmd('U0000002', 'note Customer complaints via support confirm checkout failures');
-  // alice ticks the first checklist step, as she would in Slack.
-  const checklist = await waitFor(
-    () => sim.messages(channel.id).find((m) => JSON.stringify(m.blocks ?? []).includes('checklist:checkout-payments:0')),
-    'the checklist',
-  );
-  const box = (checklist.blocks as { block_id?: string; elements?: { options?: { value: string }[] }[] }[]).find((bl) => bl.block_id === 'checklist:checkout-payments:0');
-  const first = box?.elements?.[0]?.options?.[0]?.value;
-  if (first) {
-    const res = await sim.blockAction({ userId: 'U0000001', channelId: channel.id, messageTs: checklist.ts, actionId: 'checklist.toggle', blockId: 'checklist:checkout-payments:0', type: 'checkboxes', selectedOptions: [{ value: first }] });
-    say(`alice: ticks "verify the gateway credentials" on the checklist  -> HTTP ${res.status}`);
-  }
+  await tickFirstCheck(sim, channel);
   await cmd('U0000001', 'update Gateway answers 401 since 08:30; the 08:18 credentials rotation is the suspect. Restoring the previous key.');
   await cmd('U0000002', 'task Add monitoring on payment gateway API calls that alerts on authentication failures');
   await cmd('U0000002', 'task Move gateway credentials to a vault with automated rotation and auditing');
@@ -135,7 +143,25 @@ async function main() {
   );
   await waitFor(() => /Resolved/.test(sim.transcript(channel.id)), 'the card update');
   await settle();
+  return file;
+}
 
+/** alice ticks the first checklist step, as she would in Slack. */
+async function tickFirstCheck(sim: SlackSimulator, channel: SimChannel): Promise<void> {
+  const checklist = await waitFor(
+    () => sim.messages(channel.id).find((m) => JSON.stringify(m.blocks ?? []).includes('checklist:checkout-payments:0')),
+    'the checklist',
+  );
+  const box = (checklist.blocks as { block_id?: string; elements?: { options?: { value: string }[] }[] }[]).find((bl) => bl.block_id === 'checklist:checkout-payments:0');
+  const first = box?.elements?.[0]?.options?.[0]?.value;
+  if (first) {
+    const res = await sim.blockAction({ userId: 'U0000001', channelId: channel.id, messageTs: checklist.ts, actionId: 'checklist.toggle', blockId: 'checklist:checkout-payments:0', type: 'checkboxes', selectedOptions: [{ value: first }] });
+    say(`alice: ticks "verify the gateway credentials" on the checklist  -> HTTP ${res.status}`);
+  }
+}
+
+/** What responders see in the channel, the postmortem Beacon drafted, and the Slack calls it made. */
+function printResults({ sim }: Demo, channel: SimChannel, file: SimFileRef): void {
   rule(`Slack: #${channel.name}`);
   say(`members: ${channel.members.join(', ')}`);
   say(`topic:   ${sim.channel(channel.id)?.topic.value ?? ''}`);
@@ -149,11 +175,22 @@ async function main() {
   const counts = new Map<string, number>();
   for (const c of sim.calls) counts.set(c.method, (counts.get(c.method) ?? 0) + 1);
   say([...counts].map(([m, n]) => `${m} ×${n}`).join(', '));
+}
 
+async function shutDown({ redis, sim, web, worker }: Demo): Promise<void> {
   await worker.close();
   await web.close();
   await sim.stop();
   await redis?.stop();
+}
+
+async function main() {
+  const demo = await startAll();
+  say('Beacon demo: offline, with a local Slack simulator and a private Redis.');
+  const channel = await changeAndAlert(demo);
+  const file = await respond(demo, channel);
+  printResults(demo, channel, file);
+  await shutDown(demo);
   say('\nDemo finished.');
 }
 
