@@ -1,7 +1,8 @@
 /**
- * The shapes every part of Beacon agrees on. Pure types and tiny helpers only:
- * nothing here imports Slack, BullMQ, Redis or HTTP code.
+ * The shapes every part of Beacon agrees on. Pure types, their zod schemas and tiny helpers
+ * only: nothing here imports Slack, BullMQ, Redis or HTTP code.
  */
+import { z } from 'zod';
 
 export const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
 /** `sev1` is the worst. */
@@ -16,35 +17,37 @@ export type AlertSource = (typeof ALERT_SOURCES)[number];
  */
 export type AlertStatus = 'firing' | 'resolved' | 'acknowledged';
 
-export interface AlertLink {
-  label: string;
-  url: string;
-}
+export const alertLinkSchema = z.object({ label: z.string(), url: z.string() });
+export type AlertLink = z.infer<typeof alertLinkSchema>;
 
-/** One normalized alert, the unit every intake module produces. */
-export interface Alert {
-  source: AlertSource;
+/**
+ * One normalized alert, the unit every intake module produces. The schema is the type's single
+ * source: the `alert.received` job validates with it, and `Alert` is inferred from it.
+ */
+export const alertSchema = z.object({
+  source: z.enum(ALERT_SOURCES),
   /** Identity of this alert within its source: repeats share it. */
-  fingerprint: string;
+  fingerprint: z.string().min(1),
   /** Alerts of one group share one incident. Already prefixed with the source. */
-  group: string;
-  status: AlertStatus;
+  group: z.string().min(1),
+  status: z.enum(['firing', 'resolved', 'acknowledged']),
   /** One line. Untrusted: escape before it reaches Slack. */
-  title: string;
-  severity: Severity;
-  service?: string;
-  description?: string;
+  title: z.string(),
+  severity: z.enum(SEVERITIES),
+  service: z.string().optional(),
+  description: z.string().optional(),
   /** The main link back to the sender (generatorURL, dashboard, PagerDuty incident). */
-  link?: string;
-  runbookUrl?: string;
+  link: z.string().optional(),
+  runbookUrl: z.string().optional(),
   /** Further links worth a click (silence, panel, dashboard). */
-  links?: AlertLink[];
-  labels: Record<string, string>;
+  links: z.array(alertLinkSchema).optional(),
+  labels: z.record(z.string(), z.string()),
   /** ISO 8601: when the condition started, per the sender. */
-  startsAt: string;
+  startsAt: z.string(),
   /** ISO 8601: when it ended, only for resolved alerts. */
-  endsAt?: string;
-}
+  endsAt: z.string().optional(),
+});
+export type Alert = z.infer<typeof alertSchema>;
 
 /** What an intake module makes of one webhook body. */
 export interface IntakeResult {
@@ -56,19 +59,20 @@ export interface IntakeResult {
 export const CHANGE_KINDS = ['deploy', 'config', 'credentials', 'feature_flag', 'infra'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
-/** A deploy or configuration change, as `/webhooks/changes` takes it. */
-export interface ChangeEvent {
+/** A deploy or configuration change, as `/webhooks/changes` takes it (the schema is the type's source). */
+export const changeEventSchema = z.object({
   /** Stable id: a hash of the event's content, so a retried delivery is stored once. */
-  id: string;
-  service: string;
-  kind: ChangeKind;
-  summary: string;
-  author?: string;
-  link?: string;
-  version?: string;
+  id: z.string(),
+  service: z.string(),
+  kind: z.enum(CHANGE_KINDS),
+  summary: z.string(),
+  author: z.string().optional(),
+  link: z.string().optional(),
+  version: z.string().optional(),
   /** ISO 8601 */
-  at: string;
-}
+  at: z.string(),
+});
+export type ChangeEvent = z.infer<typeof changeEventSchema>;
 
 export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'mitigated', 'resolved'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];

@@ -40,8 +40,19 @@ export class Keys {
   timelineIds(id: string): string {
     return `${this.inc(id)}:timeline:ids`;
   }
+  /** When the last periodic summary was posted, and where the timeline stream stood then. */
+  lastSummary(id: string): string {
+    return `${this.inc(id)}:last-summary`;
+  }
+  lastSummaryPos(id: string): string {
+    return `${this.inc(id)}:last-summary-pos`;
+  }
   checklist(id: string): string {
     return `${this.inc(id)}:checklist`;
+  }
+  /** Source ids of checklist ticks already applied (exactly-once ticks). */
+  checklistApplied(id: string): string {
+    return `${this.inc(id)}:checklist:applied`;
   }
 
   /** The open incident of an alert group; group names are hashed to bound the key length. */

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { Config } from './config.js';
 import { intakeModules } from './intake/sources.js';
 import { signatureChecks } from './intake/signature-checks.js';
@@ -7,13 +7,13 @@ import { parseChanges } from './intake/changes.js';
 import { IncidentService } from './incidents/service.js';
 import { IncidentStore } from './incidents/store.js';
 import { createHttpServer } from './http/server.js';
-import { QUEUES, type QueueName } from './jobs/catalog.js';
-import { handlers, processor } from './jobs/processors.js';
+import { QUEUES, type JobServices } from './jobs/catalog.js';
+import { startWorkers } from './jobs/workers.js';
 import { Queues } from './jobs/queues.js';
-import { bullScheduler, enqueueChecks, summaryTimers } from './jobs/scheduler.js';
+import { bullScheduler } from './jobs/scheduler.js';
 import { ReportService } from './reports/service.js';
+import { SummaryMarks } from './reports/summary-marks.js';
 import { RunbookRuntime } from './runbooks/runtime.js';
-import { createHash } from 'node:crypto';
 import { Keys } from './keys.js';
 import type { Logger } from './log.js';
 import { SharedCounters, createMetrics, type Metrics } from './metrics.js';
@@ -25,11 +25,8 @@ import type { Runbook } from './runbooks/format.js';
 import { loadRunbooks } from './runbooks/load.js';
 import { closeRedis, connect, ping, whenReady, type Redis } from './redis.js';
 import { ChangeStore } from './changes/store.js';
+import { createChat, type Chat } from './slack/chat.js';
 import { createSlackGateway, type SlackGateway } from './slack/gateway.js';
-import { registerListeners } from './slack/listeners/index.js';
-import { slackLogger } from './slack/logger.js';
-import { BeaconReceiver } from './slack/receiver.js';
-import { cachedAuthorize } from './slack/authorize.js';
 import { TimelineStore } from './timeline/store.js';
 
 /**
@@ -78,31 +75,57 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
   if (!(await whenReady(redis, 5000))) log.warn('Redis is not reachable yet; answering 503 until it is');
   else await checkEvictionPolicy(redis, log);
 
-  const socketMode = !!config.slack.appToken;
-  const receiver = socketMode ? undefined : new BeaconReceiver(config.slack.signingSecret!, log.child({ mod: 'slack' }));
   // Loaded here, not at the top: the worker process never needs Bolt (and its Express), which
   // is about 20 MB of its resident memory.
-  const { App } = await import('@slack/bolt');
-  const app = new App({
-    authorize: cachedAuthorize(config.slack.botToken, config.slack.apiUrl, log.child({ mod: 'bolt' })),
-    ...(receiver ? { receiver } : { socketMode: true, appToken: config.slack.appToken! }),
-    clientOptions: { slackApiUrl: config.slack.apiUrl },
-    logger: slackLogger(log.child({ mod: 'bolt' })),
-    ignoreSelf: false,
-  });
-  registerListeners(app, { queues, store, checklists: reports.checklists, runbooks: () => runbooks, log: log.child({ mod: 'listeners' }), now });
-  app.error(async (err) => {
-    log.error({ err: err.message }, 'Slack listener error');
-  });
+  const { createSlackApp } = await import('./slack/app.js');
+  const slackApp = createSlackApp(config.slack, log, { queues, store, checklists: reports.checklists, runbooks: () => runbooks, log: log.child({ mod: 'listeners' }), now });
+  const receiver = slackApp.receiver;
+  const socketMode = !receiver;
 
-  const server = createHttpServer({
+  const server = webServer({ config, log, now, metrics, redis, queues, reports, ...(receiver ? { receiver } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, () => resolve());
+  });
+  await slackApp.start();
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
+  log.info({ port, socketMode }, 'web listening');
+
+  return {
+    server,
+    metrics,
+    port,
+    redis,
+    async close() {
+      await closeServer(server);
+      await slackApp.stop();
+      await queues.close();
+      await closeRedis(redis);
+    },
+  };
+}
+
+/** The HTTP server: webhooks, health, metrics, the postmortem route and Slack's requests. */
+function webServer(p: {
+  config: Config;
+  log: Logger;
+  now: () => Date;
+  metrics: Metrics;
+  redis: Redis;
+  queues: Queues;
+  reports: ReportSources;
+  receiver?: { handle: NonNullable<Parameters<typeof createHttpServer>[0]['slack']> };
+}): Server {
+  const { config, log, now, metrics, redis, receiver } = p;
+  return createHttpServer({
     log,
     metrics,
     ready: () => ping(redis),
-    extraRoutes: [postmortemRoute(reports, config.webhooks.token, now)],
+    extraRoutes: [postmortemRoute(p.reports, config.webhooks.token, now)],
     ...(receiver ? { slack: (req, res, raw) => receiver.handle(req, res, raw) } : {}),
     webhooks: {
-      queues,
+      queues: p.queues,
       storeReady: () => whenReady(redis, 1500),
       token: config.webhooks.token,
       sources: intakeModules,
@@ -116,39 +139,24 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
       changes: parseChanges,
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.http.port, () => resolve());
-  });
-  if (socketMode) await app.start();
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
-  log.info({ port, socketMode }, 'web listening');
+}
 
-  return {
-    server,
-    metrics,
-    port,
-    redis,
-    async close() {
-      // Stop taking requests, let in-flight ones finish, then drop connections.
-      // Keep-alive connections that finish a request after close() would otherwise linger until
-      // their idle timeout; close each as soon as it is idle, and all of them after 10 s.
-      await new Promise<void>((resolve) => {
-        const idle = setInterval(() => server.closeIdleConnections(), 50);
-        const force = setTimeout(() => server.closeAllConnections(), 10_000);
-        server.close(() => {
-          clearInterval(idle);
-          clearTimeout(force);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
-      if (socketMode) await app.stop();
-      await queues.close();
-      await closeRedis(redis);
-    },
-  };
+/**
+ * Stops taking requests, lets in-flight ones finish, then drops connections. Keep-alive
+ * connections that finish a request after close() would otherwise linger until their idle
+ * timeout; each is closed as soon as it is idle, and all of them after 10 s.
+ */
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
+    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }
 
 export interface RunningWorker extends Running {
@@ -166,91 +174,15 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
   counters.start();
   if (await whenReady(redis, 5000)) await checkEvictionPolicy(redis, log);
   const queues = new Queues(redis, keys, (err) => log.debug({ err: err.message }, 'queue connection error'));
-  const lockDuration = Math.round(config.worker.lockSeconds * 1000);
-  const store = new IncidentStore(redis, keys, lockDuration);
-  const timeline = new TimelineStore(redis, keys);
-  const changes = new ChangeStore(redis, keys);
-  const checklists = new ChecklistStore(redis, keys);
-  const runbookSet = loadRunbookSet(config.runbooksDir, log);
+  const lockDurationMs = Math.round(config.worker.lockSeconds * 1000);
   const slack = createSlackGateway({
     token: config.slack.botToken,
     apiUrl: config.slack.apiUrl,
     log: log.child({ mod: 'slack' }),
     observe: (method, outcome) => counters.inc('slack', { method, outcome }),
   });
-  const runbooks = new RunbookRuntime({
-    runbooks: () => runbookSet,
-    checklists,
-    changes,
-    timeline,
-    incidents: store,
-    slack,
-    enqueueChecks: enqueueChecks(queues),
-    env: process.env,
-    now,
-    log: log.child({ mod: 'runbooks' }),
-  });
-  const reports = new ReportService({
-    sources: { incidents: store, timeline, changes, checklists, runbooks: () => runbookSet, userNames: (ids) => slack.userNames(ids) },
-    slack,
-    redis,
-    keys,
-    timers: summaryTimers(queues),
-    summaryIntervalMinutes: config.incidents.summaryIntervalMinutes,
-    now,
-    log: log.child({ mod: 'reports' }),
-  });
-  const runChecks = enqueueChecks(queues);
-  const incidents = new IncidentService({
-    runbooks,
-    escalationTargets: (inc) => runbooks.escalationTargets(inc),
-    lifecycle: {
-      async opened(incidentId) {
-        await reports.startSummaries(incidentId);
-        const inc = await store.get(incidentId);
-        const rb = inc ? await runbooks.mainRunbook(inc) : undefined;
-        // The run id is the incident: reopening or a re-run opening checks nothing twice.
-        if (rb && Object.keys(rb.checks).length) await runChecks(incidentId, rb.name, 'open');
-      },
-      async resolved(incidentId, sourceId) {
-        await reports.stopSummaries(incidentId);
-        await queues.add('postmortem.post', { incidentId, reason: 'resolved', runId: sourceId }, { jobId: `pm-${createHash('sha1').update(sourceId).digest('hex').slice(0, 32)}` });
-      },
-      async reopened(incidentId) {
-        await reports.startSummaries(incidentId);
-      },
-    },
-    store,
-    timeline,
-    slack,
-    scheduler: bullScheduler(queues),
-    log: log.child({ mod: 'incidents' }),
-    now,
-    settings: {
-      responders: config.incidents.responders,
-      channelPrefix: config.incidents.channelPrefix,
-      escalationMinutes: config.incidents.escalationMinutes,
-    },
-  });
-  const run = processor(handlers({ incidents, changes, runbooks, reports, log }), log);
-  const workers = (Object.values(QUEUES) as QueueName[]).map((name) => {
-    const w = new Worker(name, run, {
-      connection: redis,
-      prefix: keys.queuePrefix,
-      // Intake jobs are short Redis round trips: twice the concurrency keeps a storm moving.
-      concurrency: name === QUEUES.intake ? config.worker.concurrency * 2 : config.worker.concurrency,
-      lockDuration,
-      stalledInterval: Math.min(30_000, lockDuration),
-      maxStalledCount: 5,
-    });
-    w.on('completed', (job) => counters.inc('jobs', { queue: name, name: job.name, outcome: 'completed' }));
-    w.on('failed', (job, err) => {
-      counters.inc('jobs', { queue: name, name: job?.name ?? 'unknown', outcome: 'failed' });
-      log.warn({ queue: name, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed');
-    });
-    w.on('error', (err) => log.error({ queue: name, err: err.message }, 'worker error'));
-    return w;
-  });
+  const services = workerServices({ config, log, now, redis, keys, queues, lockDurationMs, chat: createChat(slack) });
+  const workers = startWorkers({ connection: redis, keys, services, concurrency: config.worker.concurrency, lockDurationMs, counters, log });
   log.info({ queues: Object.values(QUEUES), concurrency: config.worker.concurrency }, 'worker running');
   return {
     workers,
@@ -263,6 +195,56 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
       await closeRedis(redis);
     },
   };
+}
+
+interface ServiceParts {
+  config: Config;
+  log: Logger;
+  now: () => Date;
+  redis: Redis;
+  keys: Keys;
+  queues: Queues;
+  lockDurationMs: number;
+  chat: Chat;
+}
+
+/** The stores and services the worker's jobs hand their work to. */
+function workerServices(p: ServiceParts): JobServices {
+  const { config, log, now, redis, keys, chat } = p;
+  const store = new IncidentStore(redis, keys, p.lockDurationMs);
+  const timeline = new TimelineStore(redis, keys);
+  const changes = new ChangeStore(redis, keys);
+  const checklists = new ChecklistStore(redis, keys);
+  const runbookSet = loadRunbookSet(config.runbooksDir, log);
+  const scheduler = bullScheduler(p.queues);
+  const runbooks = new RunbookRuntime({
+    runbooks: () => runbookSet,
+    checklists,
+    changes,
+    timeline,
+    incidents: store,
+    chat,
+    runChecks: scheduler.runChecks,
+    env: process.env,
+    now,
+    log: log.child({ mod: 'runbooks' }),
+  });
+  const reports = new ReportService({
+    sources: { incidents: store, timeline, changes, checklists, runbooks: () => runbookSet, userNames: (ids) => chat.userNames(ids) },
+    chat,
+    marks: new SummaryMarks(redis, keys),
+    scheduler,
+    now,
+    log: log.child({ mod: 'reports' }),
+  });
+  const settings = {
+    responders: config.incidents.responders,
+    channelPrefix: config.incidents.channelPrefix,
+    escalationMinutes: config.incidents.escalationMinutes,
+    summaryIntervalMinutes: config.incidents.summaryIntervalMinutes,
+  };
+  const incidents = new IncidentService({ runbooks, store, timeline, chat, scheduler, log: log.child({ mod: 'incidents' }), now, settings });
+  return { incidents, changes, runbooks, reports };
 }
 
 /**

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { JobsOptions } from 'bullmq';
 import type { AlertSource } from '../domain.js';
+import { jobIds, webhookDelivery } from '../ids.js';
 import { describeIssues } from '../intake/common.js';
 import type { IntakeModule } from '../intake/index.js';
 import type { Queues } from '../jobs/queues.js';
@@ -110,17 +109,14 @@ export async function handleAlertWebhook(deps: WebhookDeps, source: AlertSource,
     deps.metrics.alertsReceived.inc({ source, outcome: 'unavailable' }, result.alerts.length || 1);
     return UNAVAILABLE;
   }
-  // One hash per delivery: of the PagerDuty webhook id when there is one, else of the body.
-  const hash = createHash('sha256').update(source).update('\u0000');
-  if (lower['x-webhook-id']) hash.update('webhook-id:').update(lower['x-webhook-id']);
-  else hash.update(raw);
-  const delivery = hash.digest('hex').slice(0, 40);
+  // One id per delivery: of the PagerDuty webhook id when there is one, else of the body.
+  const delivery = webhookDelivery(source, lower['x-webhook-id'], raw);
   const items = result.alerts.map((alert, i) => ({
     data: { alert, ...(result.truncated ? { truncated: result.truncated } : {}) },
     opts: {
-      jobId: `al-${delivery}-${i}`,
+      jobId: jobIds.alert(delivery, i),
       removeOnComplete: { age: INTAKE_DEDUP_SECONDS, count: 50_000 },
-    } satisfies JobsOptions,
+    },
   }));
   try {
     await withTimeout(deps.queues.addBulk('alert.received', items), deps.enqueueTimeoutMs ?? 3000);
@@ -147,7 +143,7 @@ export async function handleChangeWebhook(deps: WebhookDeps, raw: Buffer, header
     await withTimeout(
       deps.queues.addBulk(
         'change.received',
-        parsed.changes.map((change) => ({ data: { change }, opts: { jobId: `ch-${change.id}`, removeOnComplete: { age: INTAKE_DEDUP_SECONDS, count: 50_000 } } })),
+        parsed.changes.map((change) => ({ data: { change }, opts: { removeOnComplete: { age: INTAKE_DEDUP_SECONDS, count: 50_000 } } })),
       ),
       deps.enqueueTimeoutMs ?? 3000,
     );

@@ -1,4 +1,5 @@
 import type { Alert, AlertLink, IncidentStatus, Severity } from '../domain.js';
+import { refuse, type Result } from '../result.js';
 
 /**
  * The incident as Beacon keeps it: one JSON document per incident in Redis, changed only through
@@ -64,8 +65,6 @@ export interface SlackArtefacts {
   opened?: boolean;
 }
 
-export type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string };
-
 export function newIncidentFromAlert(id: string, number: number, alert: Alert, now: Date): Incident {
   return {
     id,
@@ -127,11 +126,11 @@ const NEXT: Record<IncidentStatus, IncidentStatus[]> = {
   resolved: [],
 };
 
-export function acknowledge(i: Incident, user: string | undefined, at: Date): Outcome<Incident> {
+export function acknowledge(i: Incident, user: string | undefined, at: Date): Result<Incident> {
   if (i.status === 'resolved') return { ok: false, reason: 'This incident is already resolved. Use `/incident reopen` first.' };
   if (i.status !== 'triggered') {
-    const by = i.acknowledgedBy && /^[UW][A-Z0-9]+$/.test(i.acknowledgedBy) ? ` by <@${i.acknowledgedBy}>` : '';
-    return { ok: false, reason: `This incident was already acknowledged${by}; it is ${i.status} now.` };
+    const by = i.acknowledgedBy && /^[UW][A-Z0-9]+$/.test(i.acknowledgedBy) ? i.acknowledgedBy : undefined;
+    return refuse(`This incident was already acknowledged${by ? ' by {user}' : ''}; it is ${i.status} now.`, by ? { user: by } : {});
   }
   return {
     ok: true,
@@ -146,7 +145,7 @@ export function acknowledge(i: Incident, user: string | undefined, at: Date): Ou
   };
 }
 
-export function mitigate(i: Incident, user: string | undefined, what: string | undefined, at: Date): Outcome<Incident> {
+export function mitigate(i: Incident, user: string | undefined, what: string | undefined, at: Date): Result<Incident> {
   if (i.status === 'resolved') return { ok: false, reason: 'This incident is already resolved. Use `/incident reopen` first.' };
   if (i.status === 'mitigated') return { ok: false, reason: 'This incident is already mitigated. Resolve it when it is over.' };
   return {
@@ -162,7 +161,7 @@ export function mitigate(i: Incident, user: string | undefined, what: string | u
   };
 }
 
-export function resolve(i: Incident, user: string | undefined, what: string | undefined, at: Date): Outcome<Incident> {
+export function resolve(i: Incident, user: string | undefined, what: string | undefined, at: Date): Result<Incident> {
   if (i.status === 'resolved') return { ok: false, reason: 'This incident is already resolved.' };
   return {
     ok: true,
@@ -178,7 +177,7 @@ export function resolve(i: Incident, user: string | undefined, what: string | un
 }
 
 /** Takes a resolved incident back to `acknowledged` (someone is on it: whoever reopened it). */
-export function reopen(i: Incident, user: string | undefined, at: Date): Outcome<Incident> {
+export function reopen(i: Incident, user: string | undefined, at: Date): Result<Incident> {
   if (i.status !== 'resolved') return { ok: false, reason: `Only a resolved incident can be reopened; this one is ${i.status}.` };
   const { resolvedAt: _r, resolvedBy: _b, resolution: _s, ...rest } = i;
   return {
@@ -194,7 +193,7 @@ export function reopen(i: Incident, user: string | undefined, at: Date): Outcome
 }
 
 /** A status update: the latest one is shown on the card; each restarts the reminder's clock. */
-export function postUpdate(i: Incident, user: string, text: string, at: Date): Outcome<Incident> {
+export function postUpdate(i: Incident, user: string, text: string, at: Date): Result<Incident> {
   const t = text.trim();
   if (!t) return { ok: false, reason: 'Say what the update is: `/incident update <text>`.' };
   return { ok: true, value: { ...i, lastUpdate: t, lastUpdateAt: at.toISOString(), lastUpdateBy: user } };
@@ -209,14 +208,14 @@ export function reminderAnchor(i: Incident): string {
   return times.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
 }
 
-export function setSeverity(i: Incident, severity: Severity): Outcome<Incident> {
+export function setSeverity(i: Incident, severity: Severity): Result<Incident> {
   if (i.severity === severity) return { ok: false, reason: `Severity is already ${severity}.` };
   return { ok: true, value: { ...i, severity } };
 }
 
-export function setLead(i: Incident, user: string): Outcome<Incident> {
+export function setLead(i: Incident, user: string): Result<Incident> {
   if (!/^[UW][A-Z0-9]+$/.test(user)) return { ok: false, reason: 'Mention the new lead: `/incident lead @someone`.' };
-  if (i.lead === user) return { ok: false, reason: `<@${user}> already leads this incident.` };
+  if (i.lead === user) return refuse('{user} already leads this incident.', { user });
   return { ok: true, value: { ...i, lead: user } };
 }
 

@@ -1,7 +1,8 @@
 import type { Alert, AlertStatus, Severity } from '../domain.js';
 import type { Keys } from '../keys.js';
 import { Script, type Redis } from '../redis.js';
-import { isOpen, type Incident, type Outcome } from './model.js';
+import { isOpen, type Incident } from './model.js';
+import { refuse, type Result } from '../result.js';
 
 /** What Beacon remembers of one distinct alert of an incident. */
 export interface AlertRecord {
@@ -158,11 +159,11 @@ export class IncidentStore {
    */
   async update(
     id: string,
-    change: (current: Incident) => Outcome<Incident> | null,
-  ): Promise<Outcome<Incident> & { before?: Incident }> {
+    change: (current: Incident) => Result<Incident> | null,
+  ): Promise<Result<Incident> & { before?: Incident }> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const current = await this.get(id);
-      if (!current) return { ok: false, reason: 'No such incident.' };
+      if (!current) return refuse('No such incident.');
       const out = change(current);
       if (out === null) return { ok: true, value: current, before: current };
       if (!out.ok) return out;

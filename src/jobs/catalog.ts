@@ -1,10 +1,17 @@
+import type { Job, JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { ALERT_SOURCES, CHANGE_KINDS, SEVERITIES } from '../domain.js';
+import { alertSchema, changeEventSchema, SEVERITIES } from '../domain.js';
+import { jobIds } from '../ids.js';
+import type { ChangeStore } from '../changes/store.js';
+import type { IncidentService } from '../incidents/service.js';
+import type { ReportService } from '../reports/service.js';
+import type { RunbookRuntime } from '../runbooks/runtime.js';
 
 /**
- * The job catalog: every job Beacon queues, its queue and the schema of its data. Processors
- * (jobs/processors.ts) parse with these schemas; a payload that fails is a bug upstream and
- * fails for good (UnrecoverableError) instead of being retried forever.
+ * The job catalog: every job Beacon queues, declared once with `defineJob`: its queue, the zod
+ * schema its data is typed by, the deterministic id it is queued under, and the one call that
+ * handles it. Producers (Queues.enqueue), the processor and the scheduler all read this table.
+ * A payload that fails its schema is a bug upstream and fails for good (UnrecoverableError).
  */
 export const QUEUES = {
   /** Alerts and changes from webhooks: can burst to thousands a second. */
@@ -18,53 +25,78 @@ export const QUEUES = {
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-const alertSchema = z.object({
-  source: z.enum(ALERT_SOURCES),
-  fingerprint: z.string().min(1),
-  group: z.string().min(1),
-  status: z.enum(['firing', 'resolved', 'acknowledged']),
-  title: z.string(),
-  severity: z.enum(SEVERITIES),
-  service: z.string().optional(),
-  description: z.string().optional(),
-  link: z.string().optional(),
-  runbookUrl: z.string().optional(),
-  links: z.array(z.object({ label: z.string(), url: z.string() })).optional(),
-  labels: z.record(z.string(), z.string()),
-  startsAt: z.string(),
-  endsAt: z.string().optional(),
-});
+/** The services a handler hands its job to; wiring.ts builds them. */
+export interface JobServices {
+  incidents: IncidentService;
+  changes: ChangeStore;
+  runbooks: RunbookRuntime;
+  reports: ReportService;
+}
+
+export interface JobSpec<S extends z.ZodType = z.ZodType> {
+  queue: QueueName;
+  schema: S;
+  /** The deterministic job id, from the data alone; none for jobs whose producer names the id. */
+  id?: (data: z.infer<S>) => string;
+  /** Options every enqueue of this job gets (delay, deduplication, attempts...). */
+  options?: (data: z.infer<S>) => JobsOptions;
+  handler: (data: z.infer<S>, s: JobServices, job: Job) => Promise<unknown>;
+}
+
+export function defineJob<S extends z.ZodType>(spec: JobSpec<S>): JobSpec<S> {
+  return spec;
+}
+
+/** How long alert-message refreshes are gathered before one `chat.update`. */
+export const ALERTS_DEBOUNCE_MS = 1000;
 
 const incidentRef = z.object({ incidentId: z.string().min(1) });
 
 export const JOBS = {
-  'alert.received': {
+  'alert.received': defineJob({
     queue: QUEUES.intake,
     schema: z.object({ alert: alertSchema, truncated: z.number().int().nonnegative().optional() }),
-  },
-  'change.received': {
+    // The webhook names each job after its delivery and position (jobIds.alert).
+    handler: (data, s, job) => s.incidents.onAlert(data.alert, job.id!, data.truncated),
+  }),
+  'change.received': defineJob({
     queue: QUEUES.intake,
-    schema: z.object({
-      change: z.object({
-        id: z.string(),
-        service: z.string(),
-        kind: z.enum(CHANGE_KINDS),
-        summary: z.string(),
-        author: z.string().optional(),
-        link: z.string().optional(),
-        version: z.string().optional(),
-        at: z.string(),
-      }),
-    }),
-  },
-  'incident.open': { queue: QUEUES.incidents, schema: incidentRef },
-  'alerts.refresh': { queue: QUEUES.incidents, schema: incidentRef },
-  'card.refresh': { queue: QUEUES.incidents, schema: incidentRef },
+    schema: z.object({ change: changeEventSchema }),
+    id: (data) => jobIds.change(data.change.id),
+    handler: async (data, s) => {
+      await s.changes.record(data.change);
+      // A change to a service with an open incident belongs on that incident too.
+      await s.incidents.onChange(data.change);
+    },
+  }),
+  'incident.open': defineJob({
+    queue: QUEUES.incidents,
+    schema: incidentRef,
+    // One job id per incident: every alert of a new incident asks, one job runs. A failed one is
+    // removed so that the next alert can ask again.
+    id: (data) => jobIds.open(data.incidentId),
+    options: () => ({ removeOnFail: true }),
+    handler: (data, s) => s.incidents.open(data.incidentId),
+  }),
+  'alerts.refresh': defineJob({
+    queue: QUEUES.incidents,
+    schema: incidentRef,
+    // At most one waiting and one running refresh per incident; the waiting one reads the latest
+    // state when it runs, so nothing recorded before it is missed.
+    options: (data) => ({ delay: ALERTS_DEBOUNCE_MS, deduplication: { id: jobIds.alertsDedup(data.incidentId), keepLastIfActive: true } }),
+    handler: (data, s) => s.incidents.refreshAlerts(data.incidentId),
+  }),
+  'card.refresh': defineJob({
+    queue: QUEUES.incidents,
+    schema: incidentRef,
+    options: (data) => ({ deduplication: { id: jobIds.cardDedup(data.incidentId), keepLastIfActive: true } }),
+    handler: (data, s) => s.incidents.refreshCard(data.incidentId),
+  }),
   /** `/incident declare` or its form: opens an incident for a person. */
-  'incident.declare': {
+  'incident.declare': defineJob({
     queue: QUEUES.incidents,
     schema: z.object({
-      /** Slack delivery (the command's trigger_id): the incident id derives from it. */
+      /** Slack delivery (`declare:<id>`, from the command's trigger_id): the incident id derives from it. */
       sourceId: z.string().min(1),
       title: z.string().min(1).max(300),
       severity: z.enum(SEVERITIES),
@@ -73,19 +105,25 @@ export const JOBS = {
       userId: z.string().min(1),
       channelId: z.string().optional(),
     }),
-  },
+    id: (data) => jobIds.declare(data.sourceId),
+    handler: (data, s) => s.incidents.declare(data),
+  }),
   /** Escalation `n` (1..3) of an incident nobody acknowledged; re-checks the state when it runs. */
-  'incident.escalate': {
+  'incident.escalate': defineJob({
     queue: QUEUES.timers,
     schema: z.object({ incidentId: z.string().min(1), n: z.number().int().min(1).max(10) }),
-  },
+    id: (data) => jobIds.escalate(data.incidentId, data.n),
+    handler: (data, s) => s.incidents.escalate(data.incidentId, data.n),
+  }),
   /** Nudges the lead when the quiet period that started at `anchor` (ISO time) lasted too long. */
-  'incident.remind': {
+  'incident.remind': defineJob({
     queue: QUEUES.timers,
     schema: z.object({ incidentId: z.string().min(1), anchor: z.string().min(1), n: z.number().int().min(1) }),
-  },
+    id: (data) => jobIds.remind(data.incidentId, data.anchor, data.n),
+    handler: (data, s) => s.incidents.remind(data.incidentId, data.anchor, data.n),
+  }),
   /** A person's command or card click on one incident. */
-  'incident.command': {
+  'incident.command': defineJob({
     queue: QUEUES.incidents,
     schema: z.object({
       incidentId: z.string().min(1),
@@ -93,49 +131,64 @@ export const JOBS = {
       args: z.string().max(4000),
       userId: z.string().min(1),
       channelId: z.string().optional(),
-      /** Slack delivery it came from: the timeline records it once. */
+      /** Slack delivery it came from (`command:<id>`, `action:<id>`): the timeline records it once. */
       sourceId: z.string().min(1),
     }),
-  },
-  /** A checkbox click on a runbook checklist. */
-  'checklist.toggle': {
+    id: (data) => jobIds.command(data.sourceId),
+    handler: (data, s) => s.incidents.command(data),
+  }),
+  /** A checkbox click on a runbook checklist, as the listener read it (which steps changed). */
+  'checklist.toggle': defineJob({
     queue: QUEUES.incidents,
     schema: z.object({
       incidentId: z.string().min(1),
-      blockId: z.string().min(1).max(255),
-      selected: z.array(z.string().max(150)).max(10),
-      /** The message's blocks as the person saw them: tells which box changed. */
-      messageBlocks: z.unknown().optional(),
+      toggles: z.array(z.object({ runbook: z.string().min(1).max(64), stepId: z.string().min(1).max(20), done: z.boolean() })).max(50),
       userId: z.string().min(1),
       actionTs: z.string().min(1).max(40),
       messageTs: z.string().min(1).max(40),
+      /** The delivery: tick job ids derive from it. */
+      delivery: z.string().min(1).max(64),
     }),
-  },
+    id: (data) => jobIds.tick(data.delivery),
+    handler: (data, s) => s.runbooks.toggle(data),
+  }),
   /** Runs a runbook's automated checks (HTTP calls wait here, not in the incidents queue). */
-  'checks.run': {
+  'checks.run': defineJob({
     queue: QUEUES.timers,
     schema: z.object({ incidentId: z.string().min(1), runbook: z.string().min(1).max(64), runId: z.string().min(1).max(100) }),
-  },
+    id: (data) => jobIds.checks(data.incidentId, data.runbook, data.runId),
+    options: () => ({ attempts: 2 }),
+    handler: (data, s) => s.runbooks.runChecks(data.incidentId, data.runbook, data.runId),
+  }),
   /** `/incident runbook <name>`: attach another runbook and post its checklist. */
-  'runbook.attach': {
+  'runbook.attach': defineJob({
     queue: QUEUES.incidents,
     schema: z.object({ incidentId: z.string().min(1), name: z.string().min(1).max(100), userId: z.string().min(1), channelId: z.string().optional(), runId: z.string().min(1) }),
-  },
+    id: (data) => jobIds.runbook(data.runId),
+    handler: (data, s) => s.incidents.attachRunbook(data),
+  }),
   /** A channel summary: periodic (job scheduler per incident) or asked for. */
-  'summary.post': {
+  'summary.post': defineJob({
     queue: QUEUES.timers,
     schema: z.object({ incidentId: z.string().min(1), periodic: z.boolean(), runId: z.string().min(1).optional() }),
-  },
+    // Periodic runs come from a job scheduler (their id is BullMQ's); one asked for has a run id.
+    id: (data) => jobIds.summary(data.runId ?? data.incidentId),
+    handler: (data, s, job) => s.reports.postSummary(data.incidentId, { periodic: data.periodic, runId: data.runId ?? job.id! }),
+  }),
   /** The postmortem draft uploaded to the channel: on resolve, or asked for. */
-  'postmortem.post': {
+  'postmortem.post': defineJob({
     queue: QUEUES.timers,
     schema: z.object({ incidentId: z.string().min(1), reason: z.enum(['resolved', 'asked']), runId: z.string().min(1) }),
-  },
+    id: (data) => jobIds.postmortem(data.runId),
+    handler: (data, s) => s.reports.postPostmortem(data.incidentId, { runId: data.runId, reason: data.reason }),
+  }),
   /** A `:pushpin:` reaction in an incident channel. */
-  'timeline.pin': {
+  'timeline.pin': defineJob({
     queue: QUEUES.incidents,
-    schema: z.object({ channelId: z.string().min(1), ts: z.string().min(1).max(40), reactor: z.string().min(1) }),
-  },
+    schema: z.object({ channelId: z.string().min(1), ts: z.string().min(1).max(40), reactor: z.string().min(1), delivery: z.string().min(1).max(64) }),
+    id: (data) => jobIds.pin(data.delivery),
+    handler: (data, s) => s.reports.pin(data),
+  }),
 } as const;
 
 export type JobName = keyof typeof JOBS;

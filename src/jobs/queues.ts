@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Keys } from '../keys.js';
 import type { Redis } from '../redis.js';
-import { DEFAULT_JOB_OPTIONS, JOBS, QUEUES, type JobData, type JobName, type QueueName } from './catalog.js';
+import { DEFAULT_JOB_OPTIONS, JOBS, QUEUES, type JobData, type JobName, type JobSpec, type QueueName } from './catalog.js';
 
 /** The producer side of every queue, shared by `web` (intake) and `worker` (follow-ups). */
 export class Queues {
@@ -17,8 +17,14 @@ export class Queues {
     this.byName = Object.fromEntries((Object.values(QUEUES) as QueueName[]).map((n) => [n, make(n)])) as Record<QueueName, Queue>;
   }
 
+  /** The queue a job of the catalog goes to. */
+  queueOf(name: JobName): Queue {
+    return this.byName[JOBS[name].queue];
+  }
+
+  /** Queues a job under its catalog id and options; `opts` adds to them (a delay, say). */
   async add<N extends JobName>(name: N, data: JobData<N>, opts: JobsOptions = {}): Promise<void> {
-    await this.byName[JOBS[name].queue].add(name, data, opts);
+    await this.queueOf(name).add(name, data, optionsFor(name, data, opts));
   }
 
   async addBulk<N extends JobName>(name: N, items: { data: JobData<N>; opts?: JobsOptions }[]): Promise<void> {
@@ -26,10 +32,16 @@ export class Queues {
     // BullMQ's addBulk builds an ioredis pipeline even for one job, copying every loaded script
     // onto it: for the common one-alert webhook that doubled web's CPU per request (bench).
     if (items.length === 1) return void (await this.add(name, items[0]!.data, items[0]!.opts ?? {}));
-    await this.byName[JOBS[name].queue].addBulk(items.map((i) => ({ name, data: i.data, opts: i.opts ?? {} })));
+    await this.queueOf(name).addBulk(items.map((i) => ({ name, data: i.data, opts: optionsFor(name, i.data, i.opts ?? {}) })));
   }
 
   async close(): Promise<void> {
     await Promise.all(Object.values(this.byName).map((q) => q.close()));
   }
+}
+
+function optionsFor(name: JobName, data: unknown, extra: JobsOptions): JobsOptions {
+  const spec = JOBS[name] as JobSpec;
+  const id = spec.id?.(data);
+  return { ...spec.options?.(data), ...(id ? { jobId: id } : {}), ...extra };
 }

@@ -1,72 +1,38 @@
-import { createHash } from 'node:crypto';
-import { MAX_ESCALATIONS, type Scheduler } from '../incidents/service.js';
-import { JOBS } from './catalog.js';
+import { MAX_ESCALATIONS } from '../incidents/deps.js';
+import type { Scheduler } from '../incidents/ports.js';
+import { jobIds } from '../ids.js';
 import type { Queues } from './queues.js';
-import type { SummaryTimers } from '../reports/service.js';
 
-/** How long alert-message refreshes are gathered before one `chat.update`. */
-export const ALERTS_DEBOUNCE_MS = 1000;
+export { ALERTS_DEBOUNCE_MS } from './catalog.js';
 
-export const escalationJobId = (incidentId: string, n: number) => `escalate-${incidentId}-${n}`;
-export const reminderJobId = (incidentId: string, anchor: string, n: number) =>
-  `remind-${incidentId}-${createHash('sha1').update(anchor).digest('hex').slice(0, 12)}-${n}`;
-
-/** The incident service's follow-up work, as BullMQ jobs with deterministic ids. */
+/** The domain's follow-up work as BullMQ jobs; ids and options come from the job catalog. */
 export function bullScheduler(queues: Queues): Scheduler {
-  const timersQueue = () => queues.byName[JOBS['incident.escalate'].queue];
+  const summaries = () => queues.queueOf('summary.post');
+  const delay = (ms: number) => ({ delay: Math.max(0, Math.round(ms)) });
   return {
-    async openIncident(incidentId) {
-      // One job id per incident: every alert of a new incident asks, one job runs. A failed
-      // one is removed so that the next alert can ask again.
-      await queues.add('incident.open', { incidentId }, { jobId: `open-${incidentId}`, removeOnFail: true });
-    },
-    async refreshAlerts(incidentId) {
-      // At most one waiting and one running refresh per incident; the waiting one reads the
-      // latest state when it runs, so nothing recorded before it is missed.
-      await queues.add(
-        'alerts.refresh',
-        { incidentId },
-        { delay: ALERTS_DEBOUNCE_MS, deduplication: { id: `alerts-${incidentId}`, keepLastIfActive: true } },
-      );
-    },
-    async refreshCard(incidentId) {
-      await queues.add('card.refresh', { incidentId }, { deduplication: { id: `card-${incidentId}`, keepLastIfActive: true } });
-    },
-    async escalate(incidentId, n, delayMs) {
-      // The id says which escalation: asking twice (a re-run opening, a retried job) queues one.
-      await queues.add('incident.escalate', { incidentId, n }, { jobId: escalationJobId(incidentId, n), delay: Math.max(0, Math.round(delayMs)) });
-    },
+    openIncident: (incidentId) => queues.add('incident.open', { incidentId }),
+    refreshAlerts: (incidentId) => queues.add('alerts.refresh', { incidentId }),
+    refreshCard: (incidentId) => queues.add('card.refresh', { incidentId }),
+    // The id says which escalation: asking twice (a re-run opening, a retried job) queues one.
+    escalate: (incidentId, n, delayMs) => queues.add('incident.escalate', { incidentId, n }, delay(delayMs)),
     async cancelEscalation(incidentId) {
       // Tidying only: a job already running (locked) is not removed, and re-checks the state itself.
-      const q = timersQueue();
+      const q = queues.queueOf('incident.escalate');
       for (let n = 1; n <= MAX_ESCALATIONS; n++) {
-        const job = await q.getJob(escalationJobId(incidentId, n));
+        const job = await q.getJob(jobIds.escalate(incidentId, n));
         if (job && (await job.isDelayed())) await q.remove(job.id!).catch(() => 0);
       }
     },
-    async remind(incidentId, anchor, n, delayMs) {
-      await queues.add('incident.remind', { incidentId, anchor, n }, { jobId: reminderJobId(incidentId, anchor, n), delay: Math.max(0, Math.round(delayMs)) });
+    remind: (incidentId, anchor, n, delayMs) => queues.add('incident.remind', { incidentId, anchor, n }, delay(delayMs)),
+    runChecks: (incidentId, runbook, runId) => queues.add('checks.run', { incidentId, runbook, runId }),
+    draftPostmortem: (incidentId, runId, reason) => queues.add('postmortem.post', { incidentId, reason, runId }),
+    // One BullMQ job scheduler per incident, removed when it resolves.
+    async summariesEvery(incidentId, ms) {
+      const data = { incidentId, periodic: true };
+      await summaries().upsertJobScheduler(jobIds.summaryScheduler(incidentId), { every: ms, startDate: Date.now() + ms }, { name: 'summary.post', data });
     },
-  };
-}
-
-/** Periodic summaries: one BullMQ job scheduler per incident, removed when it resolves. */
-export function summaryTimers(queues: Queues): SummaryTimers {
-  const q = () => queues.byName[JOBS['summary.post'].queue];
-  return {
-    async every(incidentId, ms) {
-      await q().upsertJobScheduler(`summary-${incidentId}`, { every: ms, startDate: Date.now() + ms }, { name: 'summary.post', data: { incidentId, periodic: true } });
+    async stopSummaries(incidentId) {
+      await summaries().removeJobScheduler(jobIds.summaryScheduler(incidentId));
     },
-    async stop(incidentId) {
-      await q().removeJobScheduler(`summary-${incidentId}`);
-    },
-  };
-}
-
-/** Queues a run of a runbook's checks; the run id makes a re-asked run queue once. */
-export function enqueueChecks(queues: Queues) {
-  return async (incidentId: string, runbook: string, runId: string) => {
-    const id = createHash('sha1').update(`${incidentId}\u0000${runbook}\u0000${runId}`).digest('hex').slice(0, 32);
-    await queues.add('checks.run', { incidentId, runbook, runId }, { jobId: `checks-${id}`, attempts: 2 });
   };
 }

@@ -1,28 +1,20 @@
 import type { Incident } from '../incidents/model.js';
+import { postOnce } from '../incidents/post-once.js';
+import type { Scheduler } from '../incidents/ports.js';
 import type { Logger } from '../log.js';
 import { findRunbook } from '../runbooks/match.js';
-import { METADATA } from '../slack/blocks/ids.js';
-import type { SlackGateway } from '../slack/gateway.js';
-import type { Redis } from '../redis.js';
-import type { Keys } from '../keys.js';
+import { recordedAfter } from '../timeline/store.js';
 import { gatherPostmortem, type ReportSources } from './gather.js';
 import { renderPostmortem } from './postmortem.js';
-import { renderSummary } from './summary.js';
-import { recordedAfter } from '../timeline/store.js';
-
-/** Repeating jobs, one per incident (BullMQ job schedulers in jobs/scheduler.ts). */
-export interface SummaryTimers {
-  every(incidentId: string, ms: number): Promise<void>;
-  stop(incidentId: string): Promise<void>;
-}
+import type { ReportChat } from './ports.js';
+import { summaryEvents, type SummaryInput } from './summary.js';
+import type { SummaryMarks } from './summary-marks.js';
 
 export interface ReportServiceDeps {
   sources: ReportSources;
-  slack: SlackGateway;
-  redis: Redis;
-  keys: Keys;
-  timers: SummaryTimers;
-  summaryIntervalMinutes: number;
+  chat: ReportChat;
+  marks: SummaryMarks;
+  scheduler: Pick<Scheduler, 'stopSummaries'>;
   now: () => Date;
   log: Logger;
 }
@@ -31,53 +23,38 @@ export interface ReportServiceDeps {
 export class ReportService {
   constructor(private readonly d: ReportServiceDeps) {}
 
-  private lastSummaryKey(id: string) {
-    return `${this.d.keys.incident(id)}:last-summary`;
-  }
-
-  /** Where the timeline stream stood when the last summary read it. */
-  private lastSummaryPosKey(id: string) {
-    return `${this.d.keys.incident(id)}:last-summary-pos`;
-  }
-
-  /** Starts the periodic summary of a newly opened incident (SUMMARY_INTERVAL_MINUTES; 0 = off). */
-  async startSummaries(incidentId: string): Promise<void> {
-    const ms = Math.round(this.d.summaryIntervalMinutes * 60_000);
-    if (ms <= 0) return;
-    await this.d.timers.every(incidentId, ms);
-  }
-
-  async stopSummaries(incidentId: string): Promise<void> {
-    await this.d.timers.stop(incidentId);
-  }
-
   /**
    * Posts a channel summary. A periodic one is skipped when nothing happened since the last one
    * and stops itself once the incident resolved; one asked for with `/incident summary` always
-   * posts, covering the whole incident. `runId` makes a retried job post once.
+   * posts, covering the whole incident. `runId` makes a retried job post once: it looks for its
+   * earlier post first, and a failed look throws (the job retries) instead of posting again.
    */
   async postSummary(incidentId: string, p: { periodic: boolean; runId: string }): Promise<'posted' | 'skipped'> {
-    const { sources, slack } = this.d;
+    const { sources } = this.d;
     const inc = await sources.incidents.get(incidentId);
-    if (!inc?.slack.channelId) return 'skipped';
+    const channelId = inc?.slack.channelId;
+    if (!inc || !channelId) return 'skipped';
     if (p.periodic && inc.status === 'resolved') {
-      await this.stopSummaries(incidentId);
+      await this.d.scheduler.stopSummaries(incidentId);
       return 'skipped';
     }
-    const [since, sincePos] = p.periodic ? await this.d.redis.mget(this.lastSummaryKey(incidentId), this.lastSummaryPosKey(incidentId)) : [null, null];
+    const mark = p.periodic ? await this.d.marks.get(incidentId) : { since: null, pos: null };
     const [entries, alerts, openSteps] = await Promise.all([sources.timeline.entries(incidentId), sources.incidents.alerts(incidentId), this.openSteps(inc)]);
-    const timeline = entries.map((e) => e.event);
     // What is new is what was recorded after the last summary read the stream, whatever its time.
-    const fresh = sincePos ? new Set(entries.filter((e) => recordedAfter(e.pos, sincePos)).map((e) => e.event.id)) : undefined;
+    const fresh = mark.pos ? new Set(entries.filter((e) => recordedAfter(e.pos, mark.pos!)).map((e) => e.event.id)) : undefined;
     const pos = entries.reduce((max, e) => (recordedAfter(e.pos, max) ? e.pos : max), '0-0');
     const now = this.d.now();
-    const msg = renderSummary({ incident: inc, ...(since ? { since, ...(fresh ? { fresh } : {}) } : {}), timeline, alerts, openSteps, now });
-    if (!msg) return 'skipped';
-    const key = `${incidentId}:summary:${p.runId}`;
-    const posted = await slack.findMessageByMetadata(inc.slack.channelId, METADATA.message, key).catch(() => null);
-    if (!posted) await slack.postMessage(inc.slack.channelId, msg, { eventType: METADATA.message, key });
-    const ttl = 90 * 24 * 3600;
-    await this.d.redis.multi().set(this.lastSummaryKey(incidentId), now.toISOString(), 'EX', ttl).set(this.lastSummaryPosKey(incidentId), pos, 'EX', ttl).exec();
+    const summary: SummaryInput = {
+      incident: inc,
+      ...(mark.since ? { since: mark.since, ...(fresh ? { fresh } : {}) } : {}),
+      timeline: entries.map((e) => e.event),
+      alerts,
+      openSteps,
+      now,
+    };
+    if (summary.since && summaryEvents(summary).length === 0) return 'skipped';
+    await postOnce({ chat: this.d.chat, channelId, tag: `${incidentId}:summary:${p.runId}`, view: () => ({ kind: 'summary', summary }), mayExist: true });
+    await this.d.marks.set(incidentId, now, pos);
     await sources.timeline.append(incidentId, { id: `summary:${p.runId}`, kind: 'summary', at: now.toISOString(), actor: 'beacon', text: p.periodic ? 'Periodic summary posted' : 'Summary posted' });
     return 'posted';
   }
@@ -109,12 +86,12 @@ export class ReportService {
     const markdown = await this.postmortem(incidentId);
     if (!markdown) return;
     const filename = `postmortem-${inc.number}-${p.runId.replace(/[^a-z0-9]/gi, '').slice(-10)}.md`;
-    if (await this.d.slack.hasFile(inc.slack.channelId, filename)) return;
+    if (await this.d.chat.hasFile(inc.slack.channelId, filename)) return;
     const comment =
       p.reason === 'resolved'
         ? `📝 The postmortem draft for #${inc.number} is ready. Fill in the parts marked TODO (team) and move it to your postmortem docs.`
         : `📝 Postmortem draft for #${inc.number} as of now.`;
-    await this.d.slack.uploadFile(inc.slack.channelId, { filename, title: `Postmortem draft: #${inc.number} ${inc.title}`.slice(0, 250), content: markdown, comment });
+    await this.d.chat.upload(inc.slack.channelId, { filename, title: `Postmortem draft: #${inc.number} ${inc.title}`.slice(0, 250), content: markdown, comment });
   }
 
   /**
@@ -124,7 +101,7 @@ export class ReportService {
   async pin(p: { channelId: string; ts: string; reactor: string }): Promise<void> {
     const incidentId = await this.d.sources.incidents.byChannel(p.channelId);
     if (!incidentId) return;
-    const msg = await this.d.slack.getMessage(p.channelId, p.ts);
+    const msg = await this.d.chat.getMessage(p.channelId, p.ts);
     if (!msg) return;
     await this.d.sources.timeline.append(incidentId, {
       id: `pin:${p.channelId}:${p.ts}`,

@@ -3,15 +3,14 @@ import type { ChangeEvent } from '../domain.js';
 import type { Incident } from '../incidents/model.js';
 import type { IncidentStore } from '../incidents/store.js';
 import type { Logger } from '../log.js';
-import { checklistToggles, renderChecklist, renderRecentChanges } from '../slack/blocks/checklist.js';
-import { METADATA } from '../slack/blocks/ids.js';
-import type { SlackMessage } from '../slack/blocks/types.js';
-import type { SlackGateway } from '../slack/gateway.js';
+import { postOnce } from '../incidents/post-once.js';
+import { ok, refuse, type Result } from '../result.js';
 import type { TimelineStore } from '../timeline/store.js';
 import type { ChecklistStore } from './checklist-store.js';
-import { runStepChecks } from './checks.js';
+import { runStepChecks } from './checks/index.js';
 import type { Runbook } from './format.js';
 import { findRunbook, matchRunbook } from './match.js';
+import type { RunbookChat, RunbookView, StepToggle } from './ports.js';
 
 /** How far back "what changed" looks when the runbook does not say. */
 export const DEFAULT_CHANGE_HOURS = 6;
@@ -22,9 +21,9 @@ export interface RunbookRuntimeDeps {
   changes: ChangeStore;
   timeline: TimelineStore;
   incidents: IncidentStore;
-  slack: SlackGateway;
+  chat: RunbookChat;
   /** Queues a run of the runbook's automated checks (a job, so the worker does the waiting). */
-  enqueueChecks: (incidentId: string, runbook: string, runId: string) => Promise<void>;
+  runChecks: (incidentId: string, runbook: string, runId: string) => Promise<void>;
   env: NodeJS.ProcessEnv;
   now: () => Date;
   log: Logger;
@@ -89,10 +88,19 @@ export class RunbookRuntime {
    * The "what changed before this started" message, and the changes on the timeline (the seed
    * incident's root cause was a credentials change nobody looked at for 75 minutes).
    */
-  async changesMessage(inc: Incident, rb: Runbook | undefined): Promise<SlackMessage> {
+  async changesView(inc: Incident, rb: Runbook | undefined): Promise<RunbookView> {
     const { changes, since } = await this.changesBefore(inc, rb);
     for (const c of changes) await this.recordChange(inc.id, c);
-    return renderRecentChanges(changes, { ...(inc.service ? { service: inc.service } : {}), since, incidentStart: new Date(inc.detectedAt) });
+    return { kind: 'changes', changes, ...(inc.service ? { service: inc.service } : {}), since, incidentStart: new Date(inc.detectedAt) };
+  }
+
+  /**
+   * A newly opened incident's automated checks, when its runbook has any. The run id is the
+   * incident's opening: reopening or a re-run opening checks nothing twice.
+   */
+  async startChecks(inc: Incident): Promise<void> {
+    const rb = await this.mainRunbook(inc);
+    if (rb && Object.keys(rb.checks).length) await this.d.runChecks(inc.id, rb.name, 'open');
   }
 
   async recordChange(incidentId: string, c: ChangeEvent): Promise<void> {
@@ -106,9 +114,9 @@ export class RunbookRuntime {
     });
   }
 
-  async checklistMessage(inc: Incident, rb: Runbook): Promise<SlackMessage> {
+  async checklistView(inc: Incident, rb: Runbook): Promise<RunbookView> {
     const state = await this.d.checklists.stateOf(inc.id, rb.name);
-    return renderChecklist({ incidentId: inc.id, runbook: rb, state, now: this.d.now() });
+    return { kind: 'checklist', incidentId: inc.id, runbook: rb, state, now: this.d.now() };
   }
 
   async rememberChecklistMessage(incidentId: string, runbook: string, channel: string, ts: string): Promise<void> {
@@ -123,25 +131,16 @@ export class RunbookRuntime {
       const inc = await this.d.incidents.get(incidentId);
       const state = await this.d.checklists.stateOf(incidentId, rb.name);
       if (!inc || !state.message) return;
-      await this.d.slack.updateMessage(state.message.channel, state.message.ts, renderChecklist({ incidentId, runbook: rb, state, now: this.d.now() }));
+      await this.d.chat.update(state.message.channel, state.message.ts, { kind: 'checklist', incidentId, runbook: rb, state, now: this.d.now() });
     });
   }
 
   /**
-   * A checkbox click. Slack sends every option now selected in that block; comparing with the
-   * message as the clicker saw it tells which step changed. Each change is recorded once per
-   * delivery, on the checklist and the timeline, then the message is re-rendered.
+   * A checkbox click, as the chat adapter read it (which steps changed). Each change is recorded
+   * once per delivery, on the checklist and the timeline, then the message is re-rendered.
    */
-  async toggle(p: {
-    incidentId: string;
-    blockId: string;
-    selected: string[];
-    messageBlocks?: unknown;
-    userId: string;
-    actionTs: string;
-    messageTs: string;
-  }): Promise<void> {
-    const toggles = checklistToggles({ blockId: p.blockId, selected: p.selected, ...(p.messageBlocks ? { messageBlocks: p.messageBlocks } : {}) });
+  async toggle(p: { incidentId: string; toggles: StepToggle[]; userId: string; actionTs: string; messageTs: string }): Promise<void> {
+    const { toggles } = p;
     const at = new Date(Math.round(Number(p.actionTs) * 1000) || this.d.now().getTime());
     const touched = new Set<string>();
     for (const t of toggles) {
@@ -196,21 +195,32 @@ export class RunbookRuntime {
    * `/incident runbook <name>`: attaches another runbook and posts its checklist. Returns what to
    * tell the person when it cannot.
    */
-  async attach(incidentId: string, name: string, runId: string): Promise<{ ok: true; runbook: Runbook } | { ok: false; reason: string }> {
+  async attach(incidentId: string, name: string, runId: string): Promise<Result<Runbook>> {
     const rb = findRunbook(this.d.runbooks(), name);
-    if (!rb) return { ok: false, reason: `No runbook named \`${name.slice(0, 80)}\`. Known: ${this.d.runbooks().map((r) => `\`${r.name}\``).join(', ') || 'none'}.` };
+    if (!rb) return refuse(`No runbook named \`${name.slice(0, 80)}\`. Known: ${this.d.runbooks().map((r) => `\`${r.name}\``).join(', ') || 'none'}.`);
     const inc = await this.d.incidents.get(incidentId);
-    if (!inc?.slack.channelId) return { ok: false, reason: 'This incident has no channel yet.' };
+    const channelId = inc?.slack.channelId;
+    if (!inc || !channelId) return refuse('This incident has no channel yet.');
     await this.d.checklists.attach(incidentId, rb.name);
     const state = await this.d.checklists.stateOf(incidentId, rb.name);
     if (!state.message) {
-      const key = `${incidentId}:checklist:${rb.name}`;
-      const existing = await this.d.slack.findMessageByMetadata(inc.slack.channelId, METADATA.message, key);
-      const ts = existing ?? (await this.d.slack.postMessage(inc.slack.channelId, await this.checklistMessage(inc, rb), { eventType: METADATA.message, key }));
-      await this.rememberChecklistMessage(incidentId, rb.name, inc.slack.channelId, ts);
+      // No ts recorded: a post may have gone out before a crash, so look for its tag first.
+      await postOnce({
+        chat: this.d.chat,
+        channelId,
+        tag: `${incidentId}:checklist:${rb.name}`,
+        view: () => this.checklistView(inc, rb),
+        mayExist: true,
+        record: {
+          posted: async () => undefined,
+          wasSent: async () => true,
+          markSent: async () => {},
+          record: (ts) => this.rememberChecklistMessage(incidentId, rb.name, channelId, ts),
+        },
+      });
       await this.d.timeline.append(incidentId, { id: `runbook:${rb.name}`, kind: 'runbook.attached', at: this.d.now().toISOString(), actor: 'beacon', text: rb.title });
-      if (Object.keys(rb.checks).length) await this.d.enqueueChecks(incidentId, rb.name, `${runId}`);
+      if (Object.keys(rb.checks).length) await this.d.runChecks(incidentId, rb.name, `${runId}`);
     }
-    return { ok: true, runbook: rb };
+    return ok(rb);
   }
 }

@@ -1,12 +1,17 @@
 import { ErrorCode, WebClient, WebClientEvent } from '@slack/web-api';
+import type { OpenChannel } from '../incidents/ports.js';
 import type { Logger } from '../log.js';
 import type { SlackMessage } from './blocks/types.js';
 import { slackLogger } from './logger.js';
 
-/** The Slack effects the rest of Beacon needs, and nothing else. */
+/**
+ * Beacon's Web API client: each Slack method it calls, with Slack's errors sorted into expected
+ * outcomes and thrown failures. Internal to src/slack/: the domain talks to the intent-level
+ * ports (incidents/ports.ts, runbooks/ports.ts, reports/ports.ts) that chat.ts implements on it.
+ */
 export interface SlackGateway {
   botUserId(): Promise<string>;
-  createChannel(name: string): Promise<{ ok: true; id: string } | { ok: false; error: 'name_taken' | 'invalid_name' }>;
+  createChannel(name: string): Promise<OpenChannel>;
   /** The channel of that exact name, searching public channels page by page. */
   findChannelByName(name: string): Promise<{ id: string; creator: string } | null>;
   /** Invites users; those already in the channel are fine. */
@@ -23,7 +28,6 @@ export interface SlackGateway {
   uploadFile(channelId: string, p: { filename: string; title: string; content: string; comment: string }): Promise<void>;
   /** True when a recent message of the channel carries a file of that name (an upload that went through). */
   hasFile(channelId: string, filename: string): Promise<boolean>;
-  usergroupMembers(groupId: string): Promise<string[]>;
   /** Display names of Slack users (cached per process); unknown ids are left out. */
   userNames(ids: string[]): Promise<Record<string, string>>;
 }
@@ -40,233 +44,239 @@ export class SlackApiError extends Error {
 
 export type SlackCallObserver = (method: string, outcome: 'ok' | 'error' | 'rate_limited' | 'http_error') => void;
 
-/**
- * The Web API gateway. Rate limits (429) are waited out as `Retry-After` says and 5xx answers
- * are retried a few times inside WebClient; what still fails is thrown, and the job's own retry
- * (BullMQ backoff) takes over. Each step's result is recorded by the caller before the next.
- */
-export function createSlackGateway(opts: {
+export interface SlackGatewayOptions {
   token: string;
   apiUrl: string;
   log: Logger;
   observe?: SlackCallObserver;
   retries?: number;
-}): SlackGateway {
-  const client = new WebClient(opts.token, {
-    slackApiUrl: opts.apiUrl,
-    logger: slackLogger(opts.log),
-    timeout: 15_000,
-    retryConfig: { retries: opts.retries ?? 4, factor: 2, minTimeout: 200, maxTimeout: 3_000, randomize: true },
-  });
-  const observe = opts.observe ?? (() => {});
-  client.on(WebClientEvent.RATE_LIMITED, (_sec: number, { url }: { url: string }) => {
-    observe(url.replace(opts.apiUrl, ''), 'rate_limited');
-  });
+}
 
-  let botUser: Promise<string> | undefined;
-  const names = new Map<string, string>();
+/** `{ metadata }` for chat.postMessage / chat.update, or nothing. */
+const metadataArg = (metadata?: { eventType: string; key: string }) =>
+  metadata ? { metadata: { event_type: metadata.eventType, event_payload: { key: metadata.key } } } : {};
 
-  async function call<T = Record<string, unknown>>(method: string, args: Record<string, unknown>): Promise<T> {
+const isErr = (err: unknown, ...codes: string[]) => err instanceof SlackApiError && codes.includes(err.slackError);
+
+/**
+ * The Web API gateway. Rate limits (429) are waited out as `Retry-After` says and 5xx answers
+ * are retried a few times inside WebClient; what still fails is thrown, and the job's own retry
+ * (BullMQ backoff) takes over. Each step's result is recorded by the caller before the next.
+ * Its methods use `this`: call them on the gateway (`gw.postMessage(...)`), not detached.
+ */
+class WebApiGateway implements SlackGateway {
+  private readonly client: WebClient;
+  private readonly observe: SlackCallObserver;
+  private readonly log: Logger;
+  private botUser: Promise<string> | undefined;
+  private readonly names = new Map<string, string>();
+
+  constructor(opts: SlackGatewayOptions) {
+    this.client = new WebClient(opts.token, {
+      slackApiUrl: opts.apiUrl,
+      logger: slackLogger(opts.log),
+      timeout: 15_000,
+      retryConfig: { retries: opts.retries ?? 4, factor: 2, minTimeout: 200, maxTimeout: 3_000, randomize: true },
+    });
+    this.log = opts.log;
+    const observe = opts.observe ?? (() => {});
+    this.observe = observe;
+    this.client.on(WebClientEvent.RATE_LIMITED, (_sec: number, { url }: { url: string }) => {
+      observe(url.replace(opts.apiUrl, ''), 'rate_limited');
+    });
+  }
+
+  private async call<T = Record<string, unknown>>(method: string, args: Record<string, unknown>): Promise<T> {
     try {
-      const res = (await client.apiCall(method, args)) as unknown as T;
-      observe(method, 'ok');
+      const res = (await this.client.apiCall(method, args)) as unknown as T;
+      this.observe(method, 'ok');
       return res;
     } catch (err) {
       const e = err as { code?: string; data?: { error?: string } };
       if (e.code === ErrorCode.PlatformError) {
-        observe(method, 'error');
+        this.observe(method, 'error');
         throw new SlackApiError(method, e.data?.error ?? 'unknown_error');
       }
-      observe(method, 'http_error');
+      this.observe(method, 'http_error');
       throw err;
     }
   }
 
-  const isErr = (err: unknown, ...codes: string[]) => err instanceof SlackApiError && codes.includes(err.slackError);
+  botUserId(): Promise<string> {
+    const botUser = (this.botUser ??= this.call<{ user_id: string }>('auth.test', {}).then((r) => r.user_id));
+    botUser.catch(() => {
+      this.botUser = undefined;
+    });
+    return botUser;
+  }
 
-  return {
-    botUserId() {
-      botUser ??= call<{ user_id: string }>('auth.test', {}).then((r) => r.user_id);
-      botUser.catch(() => {
-        botUser = undefined;
-      });
-      return botUser;
-    },
+  async createChannel(name: string): Promise<OpenChannel> {
+    try {
+      const res = await this.call<{ channel: { id: string } }>('conversations.create', { name, is_private: false });
+      return { ok: true, id: res.channel.id };
+    } catch (err) {
+      if (isErr(err, 'name_taken')) return { ok: false, reason: 'name_taken' };
+      if (isErr(err, 'invalid_name_specials', 'invalid_name', 'invalid_name_maxlength', 'invalid_name_required', 'invalid_name_punctuation')) return { ok: false, reason: 'invalid_name' };
+      throw err;
+    }
+  }
 
-    async createChannel(name) {
-      try {
-        const res = await call<{ channel: { id: string } }>('conversations.create', { name, is_private: false });
-        return { ok: true, id: res.channel.id };
-      } catch (err) {
-        if (isErr(err, 'name_taken')) return { ok: false, error: 'name_taken' };
-        if (isErr(err, 'invalid_name_specials', 'invalid_name', 'invalid_name_maxlength', 'invalid_name_required', 'invalid_name_punctuation')) return { ok: false, error: 'invalid_name' };
-        throw err;
-      }
-    },
+  async findChannelByName(name: string): Promise<{ id: string; creator: string } | null> {
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const res = await this.call<{ channels: { id: string; name: string; creator: string }[]; response_metadata?: { next_cursor?: string } }>(
+        'conversations.list',
+        { types: 'public_channel', exclude_archived: false, limit: 1000, ...(cursor ? { cursor } : {}) },
+      );
+      const hit = res.channels.find((c) => c.name === name);
+      if (hit) return { id: hit.id, creator: hit.creator };
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) return null;
+    }
+    return null;
+  }
 
-    async findChannelByName(name) {
-      let cursor: string | undefined;
-      for (let page = 0; page < 100; page++) {
-        const res = await call<{ channels: { id: string; name: string; creator: string }[]; response_metadata?: { next_cursor?: string } }>(
-          'conversations.list',
-          { types: 'public_channel', exclude_archived: false, limit: 1000, ...(cursor ? { cursor } : {}) },
-        );
-        const hit = res.channels.find((c) => c.name === name);
-        if (hit) return { id: hit.id, creator: hit.creator };
-        cursor = res.response_metadata?.next_cursor || undefined;
-        if (!cursor) return null;
-      }
-      return null;
-    },
-
-    async invite(channelId, userIds) {
-      if (userIds.length === 0) return;
-      try {
-        await call('conversations.invite', { channel: channelId, users: userIds.join(','), force: true });
-      } catch (err) {
-        if (isErr(err, 'already_in_channel', 'cant_invite_self')) return;
-        // One bad id must not keep the others out: invite them one by one.
-        if (isErr(err, 'user_not_found', 'cant_invite', 'user_is_restricted') && userIds.length > 1) {
-          for (const u of userIds) {
-            try {
-              await call('conversations.invite', { channel: channelId, users: u });
-            } catch (e) {
-              if (!isErr(e, 'already_in_channel', 'cant_invite_self', 'user_not_found', 'cant_invite', 'user_is_restricted')) throw e;
-              opts.log.warn({ channelId, user: u, error: (e as SlackApiError).slackError }, 'could not invite responder');
-            }
-          }
-          return;
-        }
-        throw err;
-      }
-    },
-
-    async postMessage(channelId, msg, metadata) {
-      const res = await call<{ ts: string }>('chat.postMessage', {
-        channel: channelId,
-        text: msg.text,
-        blocks: msg.blocks,
-        unfurl_links: false,
-        unfurl_media: false,
-        ...(metadata ? { metadata: { event_type: metadata.eventType, event_payload: { key: metadata.key } } } : {}),
-      });
-      return res.ts;
-    },
-
-    async updateMessage(channelId, ts, msg, metadata) {
-      await call('chat.update', {
-        channel: channelId,
-        ts,
-        text: msg.text,
-        blocks: msg.blocks,
-        ...(metadata ? { metadata: { event_type: metadata.eventType, event_payload: { key: metadata.key } } } : {}),
-      });
-    },
-
-    async findMessageByMetadata(channelId, eventType, key) {
-      const me = await this.botUserId();
-      let cursor: string | undefined;
-      // Beacon's own messages are near the top of a fresh incident channel; a few pages suffice.
-      for (let page = 0; page < 5; page++) {
-        const res = await call<{
-          messages: { ts: string; user?: string; metadata?: { event_type?: string; event_payload?: { key?: string } } }[];
-          response_metadata?: { next_cursor?: string };
-        }>('conversations.history', { channel: channelId, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
-        const hit = res.messages.find(
-          (m) => m.metadata?.event_type === eventType && m.metadata.event_payload?.key === key && (!m.user || m.user === me),
-        );
-        if (hit) return hit.ts;
-        cursor = res.response_metadata?.next_cursor || undefined;
-        if (!cursor) return null;
-      }
-      return null;
-    },
-
-    async pin(channelId, ts) {
-      try {
-        await call('pins.add', { channel: channelId, timestamp: ts });
-      } catch (err) {
-        if (isErr(err, 'already_pinned')) return;
-        throw err;
-      }
-    },
-
-    async setTopic(channelId, topic) {
-      await call('conversations.setTopic', { channel: channelId, topic });
-    },
-
-    async postEphemeral(channelId, userId, msg) {
-      try {
-        await call('chat.postEphemeral', { channel: channelId, user: userId, text: msg.text, blocks: msg.blocks });
-      } catch (err) {
-        // The person left the channel: nothing useful to retry.
-        if (isErr(err, 'user_not_in_channel', 'channel_not_found')) return;
-        throw err;
-      }
-    },
-
-    async getMessage(channelId, ts) {
-      const res = await call<{ messages: { ts: string; text?: string; user?: string }[] }>('conversations.history', {
-        channel: channelId,
-        latest: ts,
-        oldest: ts,
-        inclusive: true,
-        limit: 1,
-      });
-      let m = res.messages.find((x) => x.ts === ts);
-      if (!m) {
-        // A reply in a thread is not in the channel's history; conversations.replies takes the
-        // ts of any message of a thread.
-        const thread = await call<{ messages: { ts: string; text?: string; user?: string }[] }>('conversations.replies', { channel: channelId, ts, limit: 200 }).catch(
-          (err: unknown) => {
-            if (err instanceof SlackApiError && ['thread_not_found', 'message_not_found'].includes(err.slackError)) return { messages: [] };
-            throw err;
-          },
-        );
-        m = thread.messages.find((x) => x.ts === ts);
-      }
-      return m ? { ts: m.ts, text: m.text ?? '', ...(m.user ? { user: m.user } : {}) } : null;
-    },
-
-    async uploadFile(channelId, p) {
-      await client.filesUploadV2({
-        channel_id: channelId,
-        filename: p.filename,
-        title: p.title,
-        content: p.content,
-        initial_comment: p.comment,
-      });
-      observe('files.uploadV2', 'ok');
-    },
-
-    async hasFile(channelId, filename) {
-      const res = await call<{ messages: { files?: { name?: string }[] }[] }>('conversations.history', { channel: channelId, limit: 200 });
-      return res.messages.some((m) => m.files?.some((f) => f.name === filename));
-    },
-
-    async userNames(ids) {
-      const out: Record<string, string> = {};
-      for (const id of [...new Set(ids)].slice(0, 50)) {
-        let name = names.get(id);
-        if (name === undefined) {
+  async invite(channelId: string, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    try {
+      await this.call('conversations.invite', { channel: channelId, users: userIds.join(','), force: true });
+    } catch (err) {
+      if (isErr(err, 'already_in_channel', 'cant_invite_self')) return;
+      // One bad id must not keep the others out: invite them one by one.
+      if (isErr(err, 'user_not_found', 'cant_invite', 'user_is_restricted') && userIds.length > 1) {
+        for (const u of userIds) {
           try {
-            const res = await call<{ user?: { name?: string; real_name?: string; profile?: { display_name?: string; real_name?: string } } }>('users.info', { user: id });
-            const u = res.user;
-            name = u?.profile?.display_name || u?.name || u?.real_name || u?.profile?.real_name || '';
-          } catch (err) {
-            if (!(err instanceof SlackApiError)) throw err;
-            name = '';
+            await this.call('conversations.invite', { channel: channelId, users: u });
+          } catch (e) {
+            if (!isErr(e, 'already_in_channel', 'cant_invite_self', 'user_not_found', 'cant_invite', 'user_is_restricted')) throw e;
+            this.log.warn({ channelId, user: u, error: (e as SlackApiError).slackError }, 'could not invite responder');
           }
-          names.set(id, name);
         }
-        if (name) out[id] = name;
+        return;
       }
-      return out;
-    },
+      throw err;
+    }
+  }
 
-    async usergroupMembers(groupId) {
-      const res = await call<{ users: string[] }>('usergroups.users.list', { usergroup: groupId });
-      return res.users;
-    },
-  };
+  async postMessage(channelId: string, msg: SlackMessage, metadata?: { eventType: string; key: string }): Promise<string> {
+    const res = await this.call<{ ts: string }>('chat.postMessage', {
+      channel: channelId,
+      text: msg.text,
+      blocks: msg.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+      ...metadataArg(metadata),
+    });
+    return res.ts;
+  }
+
+  async updateMessage(channelId: string, ts: string, msg: SlackMessage, metadata?: { eventType: string; key: string }): Promise<void> {
+    await this.call('chat.update', { channel: channelId, ts, text: msg.text, blocks: msg.blocks, ...metadataArg(metadata) });
+  }
+
+  async findMessageByMetadata(channelId: string, eventType: string, key: string): Promise<string | null> {
+    const me = await this.botUserId();
+    let cursor: string | undefined;
+    // Beacon's own messages are near the top of a fresh incident channel; a few pages suffice.
+    for (let page = 0; page < 5; page++) {
+      const res = await this.call<{
+        messages: { ts: string; user?: string; metadata?: { event_type?: string; event_payload?: { key?: string } } }[];
+        response_metadata?: { next_cursor?: string };
+      }>('conversations.history', { channel: channelId, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
+      const hit = res.messages.find(
+        (m) => m.metadata?.event_type === eventType && m.metadata.event_payload?.key === key && (!m.user || m.user === me),
+      );
+      if (hit) return hit.ts;
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) return null;
+    }
+    return null;
+  }
+
+  async pin(channelId: string, ts: string): Promise<void> {
+    try {
+      await this.call('pins.add', { channel: channelId, timestamp: ts });
+    } catch (err) {
+      if (isErr(err, 'already_pinned')) return;
+      throw err;
+    }
+  }
+
+  async setTopic(channelId: string, topic: string): Promise<void> {
+    await this.call('conversations.setTopic', { channel: channelId, topic });
+  }
+
+  async postEphemeral(channelId: string, userId: string, msg: SlackMessage): Promise<void> {
+    try {
+      await this.call('chat.postEphemeral', { channel: channelId, user: userId, text: msg.text, blocks: msg.blocks });
+    } catch (err) {
+      // The person left the channel: nothing useful to retry.
+      if (isErr(err, 'user_not_in_channel', 'channel_not_found')) return;
+      throw err;
+    }
+  }
+
+  async getMessage(channelId: string, ts: string): Promise<{ text: string; user?: string; ts: string } | null> {
+    const res = await this.call<{ messages: { ts: string; text?: string; user?: string }[] }>('conversations.history', {
+      channel: channelId,
+      latest: ts,
+      oldest: ts,
+      inclusive: true,
+      limit: 1,
+    });
+    let m = res.messages.find((x) => x.ts === ts);
+    if (!m) {
+      // A reply in a thread is not in the channel's history; conversations.replies takes the
+      // ts of any message of a thread.
+      const thread = await this.call<{ messages: { ts: string; text?: string; user?: string }[] }>('conversations.replies', { channel: channelId, ts, limit: 200 }).catch(
+        (err: unknown) => {
+          if (isErr(err, 'thread_not_found', 'message_not_found')) return { messages: [] };
+          throw err;
+        },
+      );
+      m = thread.messages.find((x) => x.ts === ts);
+    }
+    return m ? { ts: m.ts, text: m.text ?? '', ...(m.user ? { user: m.user } : {}) } : null;
+  }
+
+  async uploadFile(channelId: string, p: { filename: string; title: string; content: string; comment: string }): Promise<void> {
+    await this.client.filesUploadV2({
+      channel_id: channelId,
+      filename: p.filename,
+      title: p.title,
+      content: p.content,
+      initial_comment: p.comment,
+    });
+    this.observe('files.uploadV2', 'ok');
+  }
+
+  async hasFile(channelId: string, filename: string): Promise<boolean> {
+    const res = await this.call<{ messages: { files?: { name?: string }[] }[] }>('conversations.history', { channel: channelId, limit: 200 });
+    return res.messages.some((m) => m.files?.some((f) => f.name === filename));
+  }
+
+  async userNames(ids: string[]): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const id of [...new Set(ids)].slice(0, 50)) {
+      let name = this.names.get(id);
+      if (name === undefined) {
+        try {
+          const res = await this.call<{ user?: { name?: string; real_name?: string; profile?: { display_name?: string; real_name?: string } } }>('users.info', { user: id });
+          const u = res.user;
+          name = u?.profile?.display_name || u?.name || u?.real_name || u?.profile?.real_name || '';
+        } catch (err) {
+          if (!(err instanceof SlackApiError)) throw err;
+          name = '';
+        }
+        this.names.set(id, name);
+      }
+      if (name) out[id] = name;
+    }
+    return out;
+  }
+}
+
+/** The Web API gateway (see WebApiGateway): one WebClient, its caches and its call counters. */
+export function createSlackGateway(opts: SlackGatewayOptions): SlackGateway {
+  return new WebApiGateway(opts);
 }

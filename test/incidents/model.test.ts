@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { INCIDENT_STATUSES } from '../../src/domain.js';
-import { checkArgs, parseSeverityArg, parseUserArg } from '../../src/incidents/commands.js';
+import { checkArgs, parseSeverityArg, parseUserArg } from '../../src/incidents/verbs.js';
 import {
   acknowledge,
   mitigate,

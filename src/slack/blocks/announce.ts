@@ -1,6 +1,7 @@
 import { durations, type Incident } from '../../incidents/model.js';
+import type { IncidentView } from '../../incidents/ports.js';
+import { formatDuration, SEVERITY_ICON, SEVERITY_LABEL, STATUS_LABEL } from '../../words.js';
 import { cut, esc, mention } from '../escape.js';
-import { formatDuration, SEVERITY_ICON, SEVERITY_LABEL, STATUS_LABEL } from './card.js';
 import { context, section, type SlackMessage } from './types.js';
 import { mentionTarget, userText } from './user-text.js';
 
@@ -10,6 +11,27 @@ import { mentionTarget, userText } from './user-text.js';
  */
 const msg = (text: string): SlackMessage => ({ text, blocks: [section(cut(text, 2990))] });
 const said = (text: string | undefined) => (text ? `: ${cut(userText(text), 2500)}` : '.');
+
+type Announcement = Extract<IncidentView, { kind: 'announcement' }>;
+
+/**
+ * One renderer per verb of the verb table that announces; a verb without one here gets a plain
+ * sentence (`@alice ran /incident <verb>: text`), so a new verb works before it has its own words.
+ */
+export const ANNOUNCERS: Record<string, (a: Announcement) => SlackMessage> = {
+  ack: (a) => announce.acknowledged(a.incident, a.by),
+  mitigate: (a) => announce.mitigated(a.incident, a.by, a.text),
+  resolve: (a) => announce.resolved(a.incident, a.by, a.text, a.now),
+  reopen: (a) => announce.reopened(a.incident, a.by),
+  sev: (a) => announce.severity(a.incident, a.by, a.before.severity),
+  lead: (a) => announce.lead(a.incident, a.by),
+  update: (a) => announce.update(a.incident, a.by, a.text ?? ''),
+};
+
+export function renderAnnouncement(a: Announcement): SlackMessage {
+  const own = ANNOUNCERS[a.verb];
+  return own ? own(a) : msg(`${mention(a.by)} ran \`/incident ${esc(a.verb)}\`${said(a.text)}`);
+}
 
 export const announce = {
   acknowledged(inc: Incident, by: string): SlackMessage {
@@ -48,11 +70,18 @@ export const announce = {
   },
 };
 
-/** Answers only the one who typed sees. */
+/** Answers only the one who typed sees, per `record` verb; others get a plain confirmation. */
 export const reply = {
   noted: (): SlackMessage => msg('📝 Noted in the timeline (not posted to the channel).'),
   task: (text: string): SlackMessage => msg(`☑️ Follow-up recorded for the postmortem: ${cut(userText(text), 2500)}`),
 };
+
+const RECORDED: Record<string, (text: string) => SlackMessage> = { note: reply.noted, task: reply.task };
+
+export function renderRecorded(verb: string, text: string): SlackMessage {
+  const own = RECORDED[verb];
+  return own ? own(text) : msg(`📝 Recorded in the timeline (\`/incident ${esc(verb)}\`).`);
+}
 
 /** The escalation of an incident nobody acknowledged: mentions everyone it should reach. */
 export function renderEscalation(inc: Incident, targets: string[], n: number, max: number, now: Date): SlackMessage {

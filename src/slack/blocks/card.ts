@@ -1,36 +1,10 @@
-import { SEVERITIES, type IncidentStatus, type Severity } from '../../domain.js';
+import { SEVERITIES } from '../../domain.js';
+import { formatDuration, SEVERITY_ICON, SEVERITY_LABEL, STATUS_LABEL } from '../../words.js';
 import { durations, type Incident } from '../../incidents/model.js';
 import { cut, esc, link, mention, slackDate } from '../escape.js';
 import { ACTIONS } from './ids.js';
 import { context, plain, section, type Block, type SlackMessage } from './types.js';
 import { userText } from './user-text.js';
-
-export const SEVERITY_ICON: Record<Severity, string> = { sev1: '🔴', sev2: '🟠', sev3: '🟡', sev4: '🔵' };
-export const SEVERITY_LABEL: Record<Severity, string> = {
-  sev1: 'SEV1 · critical',
-  sev2: 'SEV2 · major',
-  sev3: 'SEV3 · minor',
-  sev4: 'SEV4 · low',
-};
-export const STATUS_LABEL: Record<IncidentStatus, string> = {
-  triggered: '🚨 Triggered',
-  acknowledged: '👀 Acknowledged',
-  mitigated: '🩹 Mitigated',
-  resolved: '✅ Resolved',
-};
-
-/** `1h 45m`, `12m`, `40s`. */
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || Number.isNaN(ms)) return '—';
-  const s = Math.max(0, Math.round(ms / 1000));
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (d) return `${d}d ${h}h`;
-  if (h) return `${h}h ${m}m`;
-  if (m) return `${m}m`;
-  return `${s}s`;
-}
 
 /** The pinned incident card, re-rendered from the whole state on every change. */
 export function renderCard(inc: Incident, now: Date): SlackMessage {

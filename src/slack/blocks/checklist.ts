@@ -9,15 +9,15 @@
  */
 import type { ChangeEvent } from '../../domain.js';
 import {
-  changeKindLabel,
   formatHours,
   isRiskyChange,
   orderChanges,
   relativeToStart,
   type CheckResult,
   type CheckStatus,
-} from '../../runbooks/checks.js';
+} from '../../runbooks/checks/index.js';
 import type { Runbook, RunbookStep } from '../../runbooks/format.js';
+import { capitalize, changeKindLabel } from '../../words.js';
 import { cut, esc, link, mention, slackDate } from '../escape.js';
 import { ACTIONS } from './ids.js';
 import { context, plain, section, type Block, type SlackMessage } from './types.js';
@@ -332,5 +332,3 @@ function changeBody(c: ChangeEvent): string {
   ];
   return parts.filter(Boolean).join(' · ');
 }
-
-const capitalize = (s: string) => (s ? `${s[0]?.toUpperCase()}${s.slice(1)}` : s);

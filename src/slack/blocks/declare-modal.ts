@@ -1,5 +1,5 @@
 import { SEVERITIES, type Severity } from '../../domain.js';
-import { SEVERITY_LABEL } from './card.js';
+import { SEVERITY_LABEL } from '../../words.js';
 import { VIEWS } from './ids.js';
 import { plain, type Block } from './types.js';
 

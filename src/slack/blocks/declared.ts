@@ -1,6 +1,6 @@
 import type { Incident } from '../../incidents/model.js';
 import { cut, esc, mention } from '../escape.js';
-import { SEVERITY_LABEL } from './card.js';
+import { SEVERITY_LABEL } from '../../words.js';
 import { section, type Block, type SlackMessage } from './types.js';
 
 /** The first message under the card of a declared incident: who declared it, and what to do next. */

@@ -1,6 +1,6 @@
 import { durations, type Incident } from '../../incidents/model.js';
 import { cut, esc, mention, slackDate } from '../escape.js';
-import { formatDuration, SEVERITY_ICON, SEVERITY_LABEL, STATUS_LABEL } from './card.js';
+import { formatDuration, SEVERITY_ICON, SEVERITY_LABEL, STATUS_LABEL } from '../../words.js';
 import { context, section, type Block, type SlackMessage } from './types.js';
 import { userText } from './user-text.js';
 

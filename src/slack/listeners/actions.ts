@@ -1,7 +1,7 @@
-import type { App } from '@slack/bolt';
-import { checkArgs } from '../../incidents/commands.js';
+import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
+import { checkArgs } from '../../incidents/verbs.js';
 import { ACTIONS } from '../blocks/ids.js';
-import { deliveryId, type ListenerDeps } from './index.js';
+import { deliveryId, type ListenerDeps } from './deps.js';
 
 /** Card controls (and the alerts message's resolve button) and the verb each one is. */
 const CONTROLS = {
@@ -12,18 +12,6 @@ const CONTROLS = {
   [ACTIONS.severity]: 'sev',
 } as const;
 
-interface ActionBody {
-  user: { id: string };
-  channel?: { id: string };
-  container?: { channel_id?: string };
-  trigger_id?: string;
-}
-interface ActionPayload {
-  value?: string;
-  selected_option?: { value?: string } | null;
-  action_ts?: string;
-}
-
 /**
  * A click on a card control becomes the same `incident.command` job as the typed verb. The job id
  * derives from the click's trigger_id and action_ts, which Slack repeats on a retry: a redelivered
@@ -32,32 +20,26 @@ interface ActionPayload {
  */
 export function registerCardActions(app: App, deps: ListenerDeps): void {
   for (const [actionId, verb] of Object.entries(CONTROLS)) {
-    app.action(actionId, async ({ ack, body, action, respond }) => {
-      const b = body as unknown as ActionBody;
-      const a = action as unknown as ActionPayload;
+    app.action<BlockAction<ButtonAction | StaticSelectAction>>(actionId, async ({ ack, body, action, respond }) => {
       const tellClicker = async (text: string) => {
         await ack();
         await respond({ response_type: 'ephemeral', replace_original: false, text });
       };
-      const channelId = b.channel?.id ?? b.container?.channel_id;
+      const channelId = body.channel?.id ?? (body.container.channel_id as string | undefined);
       const channelIncident = channelId ? await deps.store.byChannel(channelId) : null;
       // The severity menu carries no value: its incident is the channel's. Buttons name theirs.
-      const incidentId = verb === 'sev' ? channelIncident : (a.value ?? null);
+      const incidentId = action.type === 'static_select' ? channelIncident : (action.value ?? null);
       if (!channelIncident || !incidentId || incidentId !== channelIncident) {
         return tellClicker('These controls work on an incident card in its own incident channel. `/incident list` shows the open incidents.');
       }
       let args = '';
-      if (verb === 'sev') {
-        const checked = checkArgs('sev', a.selected_option?.value ?? '');
+      if (action.type === 'static_select') {
+        const checked = checkArgs('sev', action.selected_option?.value ?? '');
         if (!checked.ok) return tellClicker('Pick a severity from SEV1 (worst) to SEV4 in the menu.');
         args = checked.args;
       }
-      const id = deliveryId(b.trigger_id, a.action_ts, actionId, b.user.id);
-      await deps.queues.add(
-        'incident.command',
-        { incidentId, verb, args, userId: b.user.id, ...(channelId ? { channelId } : {}), sourceId: `action:${id}` },
-        { jobId: `cmd-${id}` },
-      );
+      const id = deliveryId(body.trigger_id, action.action_ts, actionId, body.user.id);
+      await deps.queues.add('incident.command', { incidentId, verb, args, userId: body.user.id, ...(channelId ? { channelId } : {}), sourceId: `action:${id}` });
       await ack();
     });
   }

@@ -1,19 +1,18 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { SEVERITIES, type Severity } from '../../domain.js';
-import { checkArgs, isStateVerb, STATE_VERBS } from '../../incidents/commands.js';
-import { SEVERITY_LABEL } from '../blocks/card.js';
+import { checkArgs, findVerb, isIncidentCommand } from '../../incidents/verbs.js';
+import { SEVERITY_LABEL } from '../../words.js';
 import { renderDeclareModal, TITLE_MAX } from '../blocks/declare-modal.js';
 import { renderHelp } from '../blocks/help.js';
 import { renderList, renderStatus } from '../blocks/status.js';
 import { section, type SlackMessage } from '../blocks/types.js';
+import { renderPrivate } from '../blocks/views.js';
 import { normalizeCommandText, plainTitle } from '../blocks/user-text.js';
 import { cut, esc } from '../escape.js';
 import { postmortemVerb, runbookVerb, summaryVerb } from './runbook-reports.js';
-import { deliveryId, type ListenerDeps } from './index.js';
+import { deliveryId, type ListenerDeps } from './deps.js';
 import type { IncidentVerbContext, IncidentVerbHandler, VerbAnswer, VerbContext } from './verb-context.js';
-
-export { HELP_TEXT } from '../blocks/help.js';
 
 const say = (text: string): SlackMessage => ({ text, blocks: [section(text)] });
 
@@ -24,17 +23,19 @@ export function splitCommand(text: string | undefined): { verb: string; args: st
   return m ? { verb: m[1]!.toLowerCase(), args: m[2]!.trim() } : { verb: '', args: '' };
 }
 
-/** State changes: checked here for a fast answer, then queued; the worker applies and announces. */
+/** Changes and records: checked here for a fast answer, then queued; the worker applies and announces. */
 const enqueueCommand: IncidentVerbHandler = async (ctx) => {
-  if (!isStateVerb(ctx.verb)) return null;
   const checked = checkArgs(ctx.verb, normalizeCommandText(ctx.args));
-  if (!checked.ok) return say(checked.reason);
+  if (!checked.ok) return renderPrivate({ kind: 'refusal', refusal: checked });
   const id = deliveryId(ctx.triggerId, ctx.userId, ctx.text);
-  await ctx.deps.queues.add(
-    'incident.command',
-    { incidentId: ctx.incidentId, verb: ctx.verb, args: checked.args, userId: ctx.userId, channelId: ctx.channelId, sourceId: `command:${id}` },
-    { jobId: `cmd-${id}` },
-  );
+  await ctx.deps.queues.add('incident.command', {
+    incidentId: ctx.incidentId,
+    verb: ctx.verb,
+    args: checked.args,
+    userId: ctx.userId,
+    channelId: ctx.channelId,
+    sourceId: `command:${id}`,
+  });
   return null;
 };
 
@@ -45,11 +46,11 @@ const statusVerb: IncidentVerbHandler = async (ctx) => {
 };
 
 /**
- * Verbs that need an incident channel.
+ * The listener's half of the verbs web answers or queues itself (`answer` and `job` verbs of the
+ * verb table that need an incident channel). `change` and `record` verbs need no entry here.
  */
-export const INCIDENT_VERBS: Record<string, IncidentVerbHandler> = {
+const INCIDENT_HANDLERS: Record<string, IncidentVerbHandler> = {
   status: statusVerb,
-  ...Object.fromEntries(STATE_VERBS.map((v) => [v, enqueueCommand])),
   runbook: runbookVerb,
   summary: summaryVerb,
   postmortem: postmortemVerb,
@@ -73,11 +74,7 @@ async function declareVerb(ctx: VerbContext): Promise<VerbAnswer> {
   if (title.length > TITLE_MAX) return say(`That title is ${title.length} characters; keep it under ${TITLE_MAX}, and put the details in \`/incident update\` once the channel is open.`);
   // One incident per Slack delivery: the id derives from the trigger_id, so a retry declares nothing new.
   const id = deliveryId('declare', ctx.triggerId);
-  await ctx.deps.queues.add(
-    'incident.declare',
-    { sourceId: `declare:${id}`, title, severity, userId: ctx.userId, channelId: ctx.channelId },
-    { jobId: `declare-${id}` },
-  );
+  await ctx.deps.queues.add('incident.declare', { sourceId: `declare:${id}`, title, severity, userId: ctx.userId, channelId: ctx.channelId });
   return say(`🚨 Declaring *${esc(cut(title, 200))}* (${SEVERITY_LABEL[severity]}). Beacon is opening the incident channel and will invite you to it.`);
 }
 
@@ -87,8 +84,9 @@ export async function answerCommand(ctx: VerbContext): Promise<VerbAnswer> {
   if (verb === '' || verb === 'help') return renderHelp();
   if (verb === 'list') return listVerb(ctx);
   if (verb === 'declare') return declareVerb(ctx);
-  const handler = INCIDENT_VERBS[verb];
-  if (!handler) return renderHelp(`Beacon does not know \`/incident ${esc(cut(verb, 40))}\`.`);
+  const spec = findVerb(verb);
+  const handler = isIncidentCommand(spec) ? enqueueCommand : INCIDENT_HANDLERS[verb];
+  if (!spec || spec.where !== 'incident' || !handler) return renderHelp(`Beacon does not know \`/incident ${esc(cut(verb, 40))}\`.`);
   const incidentId = await ctx.deps.store.byChannel(ctx.channelId);
   if (!incidentId) {
     return say(`\`/incident ${esc(verb)}\` works inside an incident channel. \`/incident list\` shows the open incidents and their channels; \`/incident declare &lt;title&gt;\` opens a new one.`);

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { readDeclareForm, readDeclareMeta } from '../blocks/declare-modal.js';
 import { VIEWS } from '../blocks/ids.js';
-import { deliveryId, type ListenerDeps } from './index.js';
+import { deliveryId, type ListenerDeps } from './deps.js';
 
 /**
  * The declare form's submission. Problems go back into the form (`response_action: errors`);
@@ -10,15 +10,11 @@ import { deliveryId, type ListenerDeps } from './index.js';
  */
 export function registerDeclareForm(app: App, deps: ListenerDeps): void {
   app.view(VIEWS.declare, async ({ ack, body, view }) => {
-    const form = readDeclareForm(view.state.values as never);
+    const form = readDeclareForm(view.state.values);
     if (!form.ok) return ack({ response_action: 'errors', errors: form.errors });
     const meta = readDeclareMeta(view.private_metadata);
     const id = deliveryId('declare', meta?.trigger ?? `view:${view.id}`);
-    await deps.queues.add(
-      'incident.declare',
-      { sourceId: `declare:${id}`, ...form.value, userId: body.user.id, ...(meta?.channel ? { channelId: meta.channel } : {}) },
-      { jobId: `declare-${id}` },
-    );
+    await deps.queues.add('incident.declare', { sourceId: `declare:${id}`, ...form.value, userId: body.user.id, ...(meta?.channel ? { channelId: meta.channel } : {}) });
     await ack();
   });
 }

@@ -1,11 +1,15 @@
-import type { App } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, CheckboxesAction, RespondFn } from '@slack/bolt';
 import { ACTIONS } from '../blocks/ids.js';
+import { checklistToggles } from '../blocks/checklist.js';
 import { section, type SlackMessage } from '../blocks/types.js';
 import { cut, esc } from '../escape.js';
-import { deliveryId, type ListenerDeps } from './index.js';
+import { deliveryId, type ListenerDeps } from './deps.js';
 import type { IncidentVerbHandler } from './verb-context.js';
 
 const say = (text: string): SlackMessage => ({ text, blocks: [section(text)] });
+
+/** How long a click may wait for its job to be queued: Slack wants the ack within 3 seconds. */
+const ENQUEUE_TIMEOUT_MS = 2000;
 
 /** `/incident runbook`: lists the runbooks (attached ones marked); `/incident runbook <name>` attaches one. */
 export const runbookVerb: IncidentVerbHandler = async (ctx) => {
@@ -24,65 +28,75 @@ export const runbookVerb: IncidentVerbHandler = async (ctx) => {
     return say(`\`${esc(name)}\` is already attached to this incident: its checklist is in the channel.`);
   }
   const id = deliveryId(ctx.triggerId, ctx.userId, ctx.text);
-  await ctx.deps.queues.add(
-    'runbook.attach',
-    { incidentId: ctx.incidentId, name, userId: ctx.userId, channelId: ctx.channelId, runId: id },
-    { jobId: `rb-${id}` },
-  );
+  await ctx.deps.queues.add('runbook.attach', { incidentId: ctx.incidentId, name, userId: ctx.userId, channelId: ctx.channelId, runId: id });
   return say(`📘 Attaching \`${esc(name)}\`: its checklist will appear in the channel.`);
 };
 
 /** `/incident summary`: a summary of the whole incident, posted in the channel by the worker. */
 export const summaryVerb: IncidentVerbHandler = async (ctx) => {
   const id = deliveryId(ctx.triggerId, ctx.userId, ctx.text);
-  await ctx.deps.queues.add('summary.post', { incidentId: ctx.incidentId, periodic: false, runId: `asked-${id}` }, { jobId: `sum-${id}` });
+  await ctx.deps.queues.add('summary.post', { incidentId: ctx.incidentId, periodic: false, runId: `asked-${id}` });
   return say('🧾 Posting a summary of the incident in the channel.');
 };
 
 /** `/incident postmortem`: the draft, uploaded into the channel as a Markdown file. */
 export const postmortemVerb: IncidentVerbHandler = async (ctx) => {
   const id = deliveryId(ctx.triggerId, ctx.userId, ctx.text);
-  await ctx.deps.queues.add('postmortem.post', { incidentId: ctx.incidentId, reason: 'asked', runId: `asked-${id}` }, { jobId: `pm-${id}` });
+  await ctx.deps.queues.add('postmortem.post', { incidentId: ctx.incidentId, reason: 'asked', runId: `asked-${id}` });
   return say('📝 Drafting the postmortem from the timeline; it will be uploaded to the channel as a file.');
 };
 
 /**
- * Checklist boxes, the "Run checks" button and `:pushpin:` reactions: each acknowledged at once
- * and turned into one job with an id from the delivery.
+ * Queues a click's job, then acknowledges it. When the job cannot be queued (Redis down), the
+ * click is acknowledged with an answer the clicker sees, instead of vanishing: their box shows a
+ * tick Beacon never recorded, and they must know to click again.
+ */
+async function enqueueThenAck(deps: ListenerDeps, ack: () => Promise<void>, respond: RespondFn, what: string, enqueue: () => Promise<void>): Promise<void> {
+  try {
+    await withTimeout(enqueue(), ENQUEUE_TIMEOUT_MS);
+  } catch (err) {
+    deps.log.warn({ err: (err as Error).message, what }, 'could not queue a click');
+    await ack();
+    await respond({ response_type: 'ephemeral', replace_original: false, text: `⚠️ Beacon could not record ${what} just now (its queue did not take it). Please try again in a moment.` });
+    return;
+  }
+  await ack();
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Checklist boxes, the "Run checks" button and `:pushpin:` reactions: each turned into one job
+ * with an id from the delivery, then acknowledged.
  */
 export function registerRunbookAndTimelineListeners(app: App, deps: ListenerDeps): void {
-  app.action(ACTIONS.checklist, async ({ ack, body, action }) => {
-    await ack();
-    const b = body as { user: { id: string }; channel?: { id: string }; message?: { ts: string; blocks?: unknown }; container?: { message_ts?: string } };
-    const a = action as { block_id?: string; selected_options?: { value: string }[]; action_ts?: string };
-    const incidentId = await deps.store.byChannel(b.channel?.id ?? '');
-    const messageTs = b.message?.ts ?? b.container?.message_ts;
-    if (!incidentId || !a.block_id || !messageTs || !a.action_ts) return;
-    const id = deliveryId('tick', messageTs, a.action_ts, b.user.id);
-    await deps.queues.add(
-      'checklist.toggle',
-      {
-        incidentId,
-        blockId: a.block_id,
-        selected: (a.selected_options ?? []).map((o) => o.value).slice(0, 10),
-        ...(b.message?.blocks ? { messageBlocks: b.message.blocks } : {}),
-        userId: b.user.id,
-        actionTs: a.action_ts,
-        messageTs,
-      },
-      { jobId: `tick-${id}` },
-    );
+  app.action<BlockAction<CheckboxesAction>>(ACTIONS.checklist, async ({ ack, body, action, respond }) => {
+    const messageTs = body.message?.ts ?? (body.container.message_ts as string | undefined);
+    if (!action.block_id || !messageTs || !action.action_ts) return ack();
+    // Slack sends every option now selected in the block; the message as the clicker saw it
+    // tells which step changed.
+    const toggles = checklistToggles({ blockId: action.block_id, selected: (action.selected_options ?? []).flatMap((o) => (o.value ? [o.value] : [])).slice(0, 10), messageBlocks: body.message?.blocks });
+    const delivery = deliveryId('tick', messageTs, action.action_ts, body.user.id);
+    await enqueueThenAck(deps, ack, respond, 'your tick', async () => {
+      const incidentId = await deps.store.byChannel(body.channel?.id ?? '');
+      if (incidentId) await deps.queues.add('checklist.toggle', { incidentId, toggles, userId: body.user.id, actionTs: action.action_ts, messageTs, delivery });
+    });
   });
 
-  app.action(ACTIONS.runCheck, async ({ ack, body, action }) => {
-    await ack();
-    const b = body as { user: { id: string }; channel?: { id: string } };
-    const a = action as { block_id?: string; action_ts?: string };
-    const incidentId = await deps.store.byChannel(b.channel?.id ?? '');
-    const runbook = /^checklist-controls:([a-z0-9-]+)$/.exec(a.block_id ?? '')?.[1];
-    if (!incidentId || !runbook) return;
-    const id = deliveryId('checks', runbook, a.action_ts, b.user.id);
-    await deps.queues.add('checks.run', { incidentId, runbook, runId: id }, { jobId: `checks-${id}` });
+  app.action<BlockAction<ButtonAction>>(ACTIONS.runCheck, async ({ ack, body, action, respond }) => {
+    const runbook = /^checklist-controls:([a-z0-9-]+)$/.exec(action.block_id ?? '')?.[1];
+    if (!runbook) return ack();
+    const runId = deliveryId('checks', runbook, action.action_ts, body.user.id);
+    await enqueueThenAck(deps, ack, respond, 'the check run', async () => {
+      const incidentId = await deps.store.byChannel(body.channel?.id ?? '');
+      if (incidentId) await deps.queues.add('checks.run', { incidentId, runbook, runId });
+    });
   });
 
   app.event('reaction_added', async ({ event, body }) => {
@@ -91,11 +105,7 @@ export function registerRunbookAndTimelineListeners(app: App, deps: ListenerDeps
     // Only incident channels keep a timeline; a pushpin elsewhere is none of Beacon's business.
     if (!(await deps.store.byChannel(channelId))) return;
     // Slack retries the same event_id; the job id and the timeline id (channel + ts) make it once.
-    const eventId = (body as { event_id?: string }).event_id;
-    await deps.queues.add(
-      'timeline.pin',
-      { channelId, ts: event.item.ts, reactor: event.user },
-      { jobId: `pin-${deliveryId(eventId ?? `${channelId}:${event.item.ts}:${event.user}`)}` },
-    );
+    const delivery = deliveryId(body.event_id ?? `${channelId}:${event.item.ts}:${event.user}`);
+    await deps.queues.add('timeline.pin', { channelId, ts: event.item.ts, reactor: event.user, delivery });
   });
 }

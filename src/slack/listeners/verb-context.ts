@@ -1,5 +1,5 @@
 import type { SlackMessage } from '../blocks/types.js';
-import type { ListenerDeps } from './index.js';
+import type { ListenerDeps } from './deps.js';
 
 /** What a verb handler gets: who typed what, where, and the listener's dependencies. */
 export interface VerbContext {

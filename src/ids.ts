@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every deterministic id Beacon derives: incident ids from what created them, delivery ids from
+ * what Slack sent, and the BullMQ job ids built from those. A retried request or job derives the
+ * same id again, which is how a redelivery changes nothing.
+ */
+
+/** A 40-hex id from the parts of a delivery (trigger id, action ts, user...). */
+export function deliveryId(...parts: (string | undefined)[]): string {
+  return createHash('sha256').update(parts.map((p) => p ?? '').join('\u0000')).digest('hex').slice(0, 40);
+}
+
+/** A short stable digest for an id's variable part (an ISO anchor, a source id). */
+export function shortHash(s: string, length = 12): string {
+  return createHash('sha1').update(s).digest('hex').slice(0, length);
+}
+
+/** Incident ids derive from what created them, so a retried job finds the id it made before. */
+export function incidentIdFor(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('base64url').replace(/[-_]/g, '').slice(0, 10).toLowerCase();
+}
+
+/** The id part of a `scope:<id>` source id (`command:<40 hex>` -> the hex). */
+const tail = (sourceId: string) => sourceId.slice(sourceId.indexOf(':') + 1);
+
+/** BullMQ job ids, one builder per job that has a deterministic id. */
+export const jobIds = {
+  open: (incidentId: string) => `open-${incidentId}`,
+  escalate: (incidentId: string, n: number) => `escalate-${incidentId}-${n}`,
+  remind: (incidentId: string, anchor: string, n: number) => `remind-${incidentId}-${shortHash(anchor)}-${n}`,
+  /** A command or a card click: its source id is `command:<delivery>` or `action:<delivery>`. */
+  command: (sourceId: string) => `cmd-${tail(sourceId)}`,
+  declare: (sourceId: string) => `declare-${tail(sourceId)}`,
+  tick: (delivery: string) => `tick-${delivery}`,
+  checks: (incidentId: string, runbook: string, runId: string) => `checks-${shortHash(`${incidentId}\u0000${runbook}\u0000${runId}`, 32)}`,
+  runbook: (runId: string) => `rb-${runId}`,
+  summary: (runId: string) => `sum-${tail(runId)}`,
+  postmortem: (runId: string) => `pm-${shortHash(runId, 32)}`,
+  pin: (delivery: string) => `pin-${delivery}`,
+  /** Alert `i` of a webhook delivery. */
+  alert: (delivery: string, i: number) => `al-${delivery}-${i}`,
+  change: (changeId: string) => `ch-${changeId}`,
+  summaryScheduler: (incidentId: string) => `summary-${incidentId}`,
+  alertsDedup: (incidentId: string) => `alerts-${incidentId}`,
+  cardDedup: (incidentId: string) => `card-${incidentId}`,
+} as const;
+
+/** One id per webhook delivery: of the sender's delivery id when it sends one, else of the body. */
+export function webhookDelivery(source: string, senderDeliveryId: string | undefined, raw: Buffer): string {
+  const hash = createHash('sha256').update(source).update('\u0000');
+  if (senderDeliveryId) hash.update('webhook-id:').update(senderDeliveryId);
+  else hash.update(raw);
+  return hash.digest('hex').slice(0, 40);
+}

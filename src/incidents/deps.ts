@@ -1,0 +1,32 @@
+import type { Logger } from '../log.js';
+import type { RunbookRuntime } from '../runbooks/runtime.js';
+import type { TimelineStore } from '../timeline/store.js';
+import type { IncidentChat, Scheduler } from './ports.js';
+import type { IncidentStore } from './store.js';
+
+/** An unacknowledged incident is escalated at most this many times, ESCALATION_MINUTES apart. */
+export const MAX_ESCALATIONS = 3;
+/** A quiet incident's lead is nudged at most this many times per quiet period (6 h at 30 min). */
+export const MAX_REMINDERS = 12;
+
+/** What every phase of the incident service works with; wiring.ts builds it once. */
+export interface IncidentDeps {
+  store: IncidentStore;
+  timeline: TimelineStore;
+  chat: IncidentChat;
+  scheduler: Scheduler;
+  log: Logger;
+  now: () => Date;
+  settings: {
+    responders: string[];
+    channelPrefix: string;
+    /** ESCALATION_MINUTES; 0 turns escalation off. Default 10. */
+    escalationMinutes?: number;
+    /** How long an open incident may go without `/incident update` before its lead is nudged. Default 30. */
+    reminderMinutes?: number;
+    /** SUMMARY_INTERVAL_MINUTES; 0 (the default here) turns periodic summaries off. */
+    summaryIntervalMinutes?: number;
+  };
+  /** Runbooks: the matched checklist and "what changed" in the first messages, checks, escalation groups. */
+  runbooks?: RunbookRuntime;
+}

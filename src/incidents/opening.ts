@@ -1,0 +1,187 @@
+import type { Severity } from '../domain.js';
+import { incidentIdFor } from '../ids.js';
+import { channelName } from './channel-name.js';
+import type { IncidentDeps } from './deps.js';
+import { newDeclaredIncident, type Incident } from './model.js';
+import { ensurePosted, syncTopic } from './slots.js';
+import type { IncidentTimers } from './timers.js';
+
+/** A declared incident, as the `incident.declare` job carries it. */
+export interface Declaration {
+  /** The Slack delivery (the command's trigger_id): the incident id derives from it. */
+  sourceId: string;
+  title: string;
+  severity: Severity;
+  service?: string;
+  description?: string;
+  userId: string;
+  channelId?: string;
+}
+
+/**
+ * Opening an incident (channel, card, people, what changed, checklist, alerts message) and keeping
+ * its card and alerts message current. Every step records what it made before the next starts,
+ * so a job that died anywhere resumes where it stopped and never makes a second channel or card.
+ */
+export class IncidentOpening {
+  constructor(
+    private readonly d: IncidentDeps,
+    private readonly timers: IncidentTimers,
+  ) {}
+
+  async open(incidentId: string): Promise<void> {
+    const { store } = this.d;
+    await store.withLock(incidentId, async () => {
+      const inc = await store.get(incidentId);
+      if (!inc) throw new Error(`incident ${incidentId} not found`);
+      if (inc.slack.opened) return;
+      await this.openSteps(await this.ensureChannel(inc));
+    });
+    // Alerts recorded while we were opening saw `opened` false and only asked for this job.
+    await this.d.scheduler.refreshAlerts(incidentId);
+    // Deterministic job ids: an opening that runs again schedules nothing twice.
+    await this.timers.start(incidentId);
+    await this.opened(incidentId);
+  }
+
+  private async openSteps(incident: Incident): Promise<void> {
+    const { store, chat, runbooks } = this.d;
+    let inc = incident;
+    const channelId = inc.slack.channelId!;
+    const runbook = runbooks ? await runbooks.mainRunbook(inc) : undefined;
+    if (runbook && inc.runbook !== runbook.name) inc = await store.patch(inc.id, (cur) => ({ ...cur, runbook: runbook.name }));
+    // The card first: responders joining at 3 a.m. find it already there, and it costs one
+    // Slack round trip less before something is on screen.
+    inc = await ensurePosted(this.d, inc, 'card', (cur) => ({ kind: 'card', incident: cur, now: this.d.now() }));
+    if (!inc.slack.pinned) {
+      await chat.pin(channelId, inc.slack.messages.card!);
+      inc = await store.patch(inc.id, (cur) => ({ ...cur, slack: { ...cur.slack, pinned: true } }));
+    }
+    if (!inc.slack.invited) {
+      const invitees = [...new Set([...this.d.settings.responders, ...(runbook?.responders ?? []), ...(inc.declaredBy ? [inc.declaredBy] : [])])];
+      await chat.invite(channelId, invitees);
+      inc = await store.patch(inc.id, (cur) => ({ ...cur, slack: { ...cur.slack, invited: true } }));
+    }
+    // What changed before this started, then the checklist that asks about it first: the seed
+    // incident lost 45 minutes because nobody looked at a credentials change.
+    if (runbooks && !inc.slack.messages.changes) {
+      const view = await runbooks.changesView(inc, runbook);
+      inc = await ensurePosted(this.d, inc, 'changes', () => view);
+    }
+    if (runbooks && runbook && !inc.slack.messages.checklist) {
+      const view = await runbooks.checklistView(inc, runbook);
+      inc = await ensurePosted(this.d, inc, 'checklist', () => view);
+    }
+    if (runbooks && runbook && inc.slack.messages.checklist) {
+      await runbooks.rememberChecklistMessage(inc.id, runbook.name, channelId, inc.slack.messages.checklist);
+    }
+    // A declared incident has no alerts (its group is its own): no alerts message to keep.
+    if (inc.origin !== 'declared') {
+      const alerts = await store.alerts(inc.id);
+      inc = await ensurePosted(this.d, inc, 'alerts', (cur) => ({ kind: 'alerts', incident: cur, alerts }));
+    }
+    inc = await syncTopic(this.d, inc);
+    await store.patch(inc.id, (cur) => ({ ...cur, slack: { ...cur.slack, opened: true } }));
+  }
+
+  /** What follows an opening: periodic summaries, and the runbook's automated checks. */
+  private async opened(incidentId: string): Promise<void> {
+    await this.startSummaries(incidentId);
+    const inc = await this.d.store.get(incidentId);
+    if (inc) await this.d.runbooks?.startChecks(inc);
+  }
+
+  /** Periodic summaries of an open incident (SUMMARY_INTERVAL_MINUTES; 0 = off). */
+  async startSummaries(incidentId: string): Promise<void> {
+    const ms = Math.round((this.d.settings.summaryIntervalMinutes ?? 0) * 60_000);
+    if (ms > 0) await this.d.scheduler.summariesEvery(incidentId, ms);
+  }
+
+  /** Re-renders the alerts message from the latest state (debounced by the scheduler). */
+  async refreshAlerts(incidentId: string): Promise<void> {
+    await this.d.store.withLock(incidentId, async () => {
+      // Cleared before reading: an alert recorded after this line queues the next refresh, one
+      // recorded before it is in what we read.
+      await this.d.store.clearAlertsRefresh(incidentId);
+      const inc = await this.d.store.get(incidentId);
+      const ts = inc?.slack.messages.alerts;
+      if (!inc || !ts || !inc.slack.channelId) return;
+      await this.d.chat.update(inc.slack.channelId, ts, { kind: 'alerts', incident: inc, alerts: await this.d.store.alerts(incidentId) });
+    });
+  }
+
+  /** Re-renders the card from the whole state, and the topic with it. */
+  async refreshCard(incidentId: string): Promise<void> {
+    await this.d.store.withLock(incidentId, async () => {
+      const inc = await this.d.store.get(incidentId);
+      const ts = inc?.slack.messages.card;
+      if (!inc || !ts || !inc.slack.channelId) return;
+      await this.d.chat.update(inc.slack.channelId, ts, { kind: 'card', incident: inc, now: this.d.now() });
+      await syncTopic(this.d, inc);
+    });
+  }
+
+  /**
+   * Declares an incident for a person: the same opening as an alert's (channel, responders and
+   * the declarer invited, pinned card), under an id derived from the Slack delivery so that a
+   * retried command or a double-submitted form opens one incident.
+   */
+  async declare(p: Declaration): Promise<string> {
+    const { store, timeline } = this.d;
+    const id = incidentIdFor('declared', p.sourceId);
+    if (!(await store.get(id))) {
+      const number = await store.nextNumber();
+      const params = {
+        title: p.title,
+        severity: p.severity,
+        declaredBy: p.userId,
+        ...(p.service ? { service: p.service } : {}),
+        ...(p.description ? { description: p.description } : {}),
+      };
+      await store.create(newDeclaredIncident(id, number, params, this.d.now()));
+    }
+    const inc = (await store.get(id))!;
+    await timeline.append(id, {
+      id: 'incident.declared',
+      kind: 'incident.declared',
+      at: inc.createdAt,
+      actor: p.userId,
+      text: inc.title,
+      data: { severity: inc.severity, ...(inc.service ? { service: inc.service } : {}) },
+    });
+    await store.claimGroup(inc.group, id);
+    await this.open(id);
+    // Who declared it and why, first thing in the channel after the card.
+    await store.withLock(id, async () => {
+      const cur = await store.get(id);
+      if (cur?.slack.channelId) await ensurePosted(this.d, cur, 'declared', (x) => ({ kind: 'declared', incident: x }));
+    });
+    return id;
+  }
+
+  private async ensureChannel(inc: Incident): Promise<Incident> {
+    const { store, chat, log } = this.d;
+    if (inc.slack.channelId) return inc;
+    const date = new Date(inc.detectedAt);
+    for (let attempt = inc.slack.channelAttempt ?? 1; attempt <= 100; attempt++) {
+      const name = channelName(this.d.settings.channelPrefix, date, inc.title, attempt);
+      // Beacon's own reservation: two incidents of this install never race for one name.
+      if ((await store.reserveChannelName(name, inc.id)) !== inc.id) continue;
+      const sentBefore = inc.slack.channelPending === name;
+      if (!sentBefore) {
+        inc = await store.patch(inc.id, (cur) => ({ ...cur, slack: { ...cur.slack, channelPending: name, channelAttempt: attempt } }));
+      }
+      const res = await chat.openChannel(name);
+      // Our earlier attempt may have created it and died before recording the id: adopt the
+      // channel if our bot made it (the name was reserved for this incident alone).
+      const channelId = res.ok ? res.id : res.reason === 'name_taken' && sentBefore ? await chat.findOwnChannel(name) : null;
+      if (channelId) {
+        log.info({ incidentId: inc.id, channel: name, channelId }, 'incident channel ready');
+        return store.patch(inc.id, (cur) => ({ ...cur, slack: { ...cur.slack, channelId, channelName: name } }));
+      }
+      if (!res.ok && res.reason === 'invalid_name') throw new Error(`Slack rejected the channel name ${name}`);
+      // Taken by someone else (a person, an archived channel): try the next suffix.
+    }
+    throw new Error(`incident ${inc.id}: no free channel name after 100 tries`);
+  }
+}

@@ -1,0 +1,239 @@
+import { SEVERITIES, type Severity } from '../domain.js';
+import { ok, refuse, type Refusal, type Result } from '../result.js';
+import { isSlackUser, phrases, type EventFormat, type TimelineEvent, type TimelineKind } from '../timeline/events.js';
+import { acknowledge, mitigate, postUpdate, reopen, resolve, setLead, setSeverity, type Incident } from './model.js';
+
+/**
+ * The `/incident` verbs, each declared once. The Slack listener answers and queues from this
+ * table, the incident service applies it, help and the README test list it, and the postmortem
+ * and summaries describe its timeline entries with it. Adding a verb is one entry here, plus its
+ * announcement renderer (src/slack/blocks/announce.ts falls back to a plain sentence) and tests.
+ */
+
+/** Where a verb may be typed. */
+export type VerbWhere = 'anywhere' | 'incident';
+
+/**
+ * How a verb is carried out:
+ * - `answer`: web answers at once from Redis (help, list, status) or opens something (declare);
+ * - `job`: web queues a job of its own (runbook, summary, postmortem);
+ * - `change`: the worker applies `apply` to the incident, records `timeline`, announces it;
+ * - `record`: the worker records it on the timeline only and answers the person privately.
+ */
+export type VerbRun = 'answer' | 'job' | 'change' | 'record';
+
+/** Work that follows a change verb; each is idempotent, so a retried command runs them again. */
+export type FollowUp = 'resolved' | 'reopened' | 'restart-reminder' | 'invite-lead';
+
+export interface VerbInput {
+  user: string;
+  /** The arguments as `parse` normalized them. */
+  args: string;
+  now: Date;
+}
+
+export interface Verb {
+  name: string;
+  /** Help: how to type it, and what it does. */
+  usage: string;
+  what: string;
+  where: VerbWhere;
+  run: VerbRun;
+  /** Checks and normalizes the arguments: web answers a bad one at once, the worker checks again. */
+  parse?: (raw: string) => Result<string>;
+  /** `change` verbs: the transition. */
+  apply?: (incident: Incident, input: VerbInput) => Result<Incident>;
+  /** `change` and `record` verbs: the kind of their timeline entry. */
+  timeline?: TimelineKind;
+  /** What the timeline entry says and carries (default: the arguments, no data). */
+  entry?: (before: Incident, after: Incident, args: string) => { text: string; data?: Record<string, unknown> };
+  /** `change` verbs: announced in the incident channel (renderer by verb name in the Slack adapter). */
+  announce?: boolean;
+  followUps?: readonly FollowUp[];
+  /** How the postmortem and the summaries describe this verb's timeline entry. */
+  describe?: (ev: TimelineEvent, f: EventFormat) => string | null;
+}
+
+/** `2`, `sev2`, `SEV 2`, `sev-2` -> `sev2`. */
+export function parseSeverityArg(arg: string): Severity | null {
+  const m = /^(?:sev)?[\s-]?([1-4])$/i.exec(arg.trim());
+  return m ? SEVERITIES[Number(m[1]) - 1]! : null;
+}
+
+/** A person as Slack sends a mention in command text (`<@U123|alice>`, `<@U123>`), or a bare user id. */
+export function parseUserArg(arg: string): string | null {
+  const t = arg.trim();
+  const m = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/.exec(t) ?? /^([UW][A-Z0-9]{2,})$/.exec(t);
+  return m ? m[1]! : null;
+}
+
+/** A parser that wants some text, and says what with an example when there is none. */
+export const needsText = (help: string) => (raw: string) => (raw.trim() ? ok(raw.trim()) : refuse(help));
+const anyText = (raw: string) => ok(raw.trim());
+const optionalText = (args: string) => args || undefined;
+
+export const VERBS: Verb[] = [
+  { name: 'help', usage: 'help', what: 'this list', where: 'anywhere', run: 'answer' },
+  { name: 'declare', usage: 'declare <title> [sev1..sev4]', what: 'open an incident channel (no title: a form)', where: 'anywhere', run: 'answer' },
+  { name: 'list', usage: 'list', what: 'open incidents and their channels', where: 'anywhere', run: 'answer' },
+  { name: 'status', usage: 'status', what: 'where the incident stands', where: 'incident', run: 'answer' },
+  {
+    name: 'ack',
+    usage: 'ack',
+    what: 'acknowledge; the first to acknowledge leads',
+    where: 'incident',
+    run: 'change',
+    parse: anyText,
+    apply: (i, c) => acknowledge(i, c.user, c.now),
+    timeline: 'acknowledged',
+    announce: true,
+    describe: (ev, f) => {
+      const p = phrases(ev, f);
+      return p.text && !isSlackUser(ev.actor) ? p.text : `Acknowledged${p.by()}`;
+    },
+  },
+  {
+    name: 'sev',
+    usage: 'sev <1-4>',
+    what: 'change severity (1 is the worst)',
+    where: 'incident',
+    run: 'change',
+    parse: (raw) => {
+      const sev = parseSeverityArg(raw);
+      return sev ? ok(sev) : refuse('Give a severity from 1 (worst) to 4, e.g. `/incident sev 2`.');
+    },
+    apply: (i, c) => setSeverity(i, c.args as Severity),
+    timeline: 'severity',
+    entry: (before, after, args) => ({ text: args, data: { from: before.severity, to: after.severity } }),
+    announce: true,
+    describe: (ev, f) => {
+      const p = phrases(ev, f);
+      const from = p.str('from');
+      const to = p.str('to');
+      if (to) return `Severity ${from ? `${f.text(from)} → ` : 'set to '}${f.text(to)}${p.by()}`;
+      return p.withText(`Severity changed${p.by()}`);
+    },
+  },
+  {
+    name: 'lead',
+    usage: 'lead <@user>',
+    what: 'hand over the lead',
+    where: 'incident',
+    run: 'change',
+    parse: (raw) => {
+      const user = parseUserArg(raw);
+      return user ? ok(user) : refuse('Mention the new lead, e.g. `/incident lead @alice`.');
+    },
+    apply: (i, c) => setLead(i, c.args),
+    timeline: 'lead',
+    entry: (before, after) => ({ text: after.lead ?? '', data: { from: before.lead ?? null, to: after.lead } }),
+    announce: true,
+    followUps: ['invite-lead'],
+    describe: (ev, f) => {
+      const p = phrases(ev, f);
+      // The entry's text is the new lead too; it stands in when `to` is missing (lead cleared).
+      const to = p.str('to') ?? (isSlackUser(ev.text) ? ev.text : undefined);
+      if (to) return `Lead: ${f.who(to)}${ev.actor && ev.actor !== to ? ` (set by ${f.who(ev.actor)})` : ''}`;
+      return p.withText(`Lead changed${p.by()}`);
+    },
+  },
+  {
+    name: 'update',
+    usage: 'update <text>',
+    what: 'post a status update to the channel',
+    where: 'incident',
+    run: 'change',
+    parse: needsText('Say what the update is, e.g. `/incident update Rolled back the 08:10 deploy; errors falling`.'),
+    apply: (i, c) => postUpdate(i, c.user, c.args, c.now),
+    timeline: 'update',
+    announce: true,
+    followUps: ['restart-reminder'],
+    describe: (ev, f) => `Status update: ${phrases(ev, f).text}${phrases(ev, f).paren()}`,
+  },
+  {
+    name: 'note',
+    usage: 'note <text>',
+    what: 'add a note to the timeline only',
+    where: 'incident',
+    run: 'record',
+    parse: needsText('Say what to note, e.g. `/incident note Gateway dashboard shows 401s since 08:12`.'),
+    timeline: 'note',
+    describe: (ev, f) => `${phrases(ev, f).text || 'Note'}${phrases(ev, f).paren()}`,
+  },
+  {
+    name: 'task',
+    usage: 'task <text>',
+    what: 'a follow-up for the postmortem',
+    where: 'incident',
+    run: 'record',
+    parse: needsText('Say what needs doing, e.g. `/incident task Alert on gateway 401s`.'),
+    timeline: 'task',
+    describe: (ev, f) => `Follow-up task: ${phrases(ev, f).text}${phrases(ev, f).paren()}`,
+  },
+  { name: 'runbook', usage: 'runbook [name]', what: 'show or attach a runbook', where: 'incident', run: 'job' },
+  { name: 'summary', usage: 'summary', what: 'summarize the incident so far', where: 'incident', run: 'job' },
+  {
+    name: 'mitigate',
+    usage: 'mitigate [what was done]',
+    what: 'impact is stopped',
+    where: 'incident',
+    run: 'change',
+    parse: anyText,
+    apply: (i, c) => mitigate(i, c.user, optionalText(c.args), c.now),
+    timeline: 'mitigated',
+    announce: true,
+    describe: (ev, f) => phrases(ev, f).withText(`Mitigated${phrases(ev, f).by()}`),
+  },
+  {
+    name: 'resolve',
+    usage: 'resolve [what fixed it]',
+    what: 'resolve; the postmortem is drafted',
+    where: 'incident',
+    run: 'change',
+    parse: anyText,
+    apply: (i, c) => resolve(i, c.user, optionalText(c.args), c.now),
+    timeline: 'resolved',
+    announce: true,
+    followUps: ['resolved'],
+    describe: (ev, f) => phrases(ev, f).withText(`Resolved${phrases(ev, f).by()}`),
+  },
+  {
+    name: 'reopen',
+    usage: 'reopen',
+    what: 'take a resolved incident back',
+    where: 'incident',
+    run: 'change',
+    parse: anyText,
+    apply: (i, c) => reopen(i, c.user, c.now),
+    timeline: 'reopened',
+    announce: true,
+    followUps: ['reopened', 'restart-reminder'],
+    describe: (ev, f) => phrases(ev, f).withText(`Reopened${phrases(ev, f).by()}`),
+  },
+  { name: 'postmortem', usage: 'postmortem', what: 'the postmortem draft as a file', where: 'incident', run: 'job' },
+];
+
+export function findVerb(name: string): Verb | undefined {
+  return VERBS.find((v) => v.name === name);
+}
+
+/** Verbs the worker carries out on an incident (`change` and `record`). */
+export function isIncidentCommand(verb: Verb | undefined): verb is Verb & { run: 'change' | 'record'; timeline: TimelineKind } {
+  return !!verb && (verb.run === 'change' || verb.run === 'record') && !!verb.timeline;
+}
+
+/**
+ * Checks a verb's arguments; `args` comes back normalized (`sev2`, a bare user id, trimmed text).
+ * (It answers `args` rather than Result's `value`: the listener and older callers read `args`.)
+ */
+export function checkArgs(verb: Verb | string, raw: string): { ok: true; args: string } | Refusal {
+  const v = typeof verb === 'string' ? findVerb(verb) : verb;
+  if (!v) return refuse(`\`/incident ${verb}\` is not a verb Beacon knows.`);
+  const res = v.parse ? v.parse(raw) : ok(raw.trim());
+  return res.ok ? { ok: true, args: res.value } : res;
+}
+
+/** The verb whose timeline entries are of this kind, for describing them. */
+export function verbOfKind(kind: string): Verb | undefined {
+  return VERBS.find((v) => v.timeline === kind);
+}

@@ -1,0 +1,21 @@
+import type { ChangeEvent } from '../domain.js';
+import type { TaggedPoster } from '../incidents/post-once.js';
+import type { RunbookChecklistState } from './checklist-store.js';
+import type { Runbook } from './format.js';
+
+/** The messages a runbook shows in an incident channel; the chat adapter renders them. */
+export type RunbookView =
+  /** "What changed before this started": the service's changes in the runbook's window. */
+  | { kind: 'changes'; changes: ChangeEvent[]; service?: string; since: Date; incidentStart: Date }
+  /** A runbook's checklist with its ticks and latest check results. */
+  | { kind: 'checklist'; incidentId: string; runbook: Runbook; state: RunbookChecklistState; now: Date };
+
+/** What the runbook runtime needs from a chat platform. */
+export type RunbookChat = TaggedPoster<RunbookView>;
+
+/** A checkbox change, as the chat adapter read it from the click (which box, ticked or not). */
+export interface StepToggle {
+  runbook: string;
+  stepId: string;
+  done: boolean;
+}
