@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf } from '../support/builders.js';
 import { ALICE, BOB, CAROL, alertIncident, cardShows, controlsOf, doc, general, waitForEphemeral, waitForSay, type Opened } from './lifecycle-helpers.js';
 
 /**
@@ -48,7 +48,7 @@ describe('incident card controls', () => {
     expect(controlsOf(card)).toEqual(['incident.severity']);
     await waitForSay(b, o.channelId, /<@U0000001> resolved the incident/);
     const inc = await doc(b, o.incidentId);
-    expect(await b.redis.get(`${b.config.redis.prefix}:{group:${digest(inc.group)}}`)).toBeNull();
+    expect(await b.redis.get(keysOf(b).openGroup(inc.group))).toBeNull();
   });
 
   it('the severity menu: the card, the topic and the channel say the new severity', async () => {
@@ -115,7 +115,3 @@ describe('incident card controls', () => {
     expect(inc.acknowledgedBy).toBe(mitigated.acknowledgedBy);
   });
 });
-
-function digest(group: string): string {
-  return createHash('sha1').update(group).digest('hex').slice(0, 20);
-}

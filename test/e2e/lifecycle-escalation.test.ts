@@ -2,8 +2,11 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reminderAnchor } from '../../src/incidents/model.js';
-import { escalationJobId, reminderJobId } from '../../src/jobs/scheduler.js';
+import { jobIds } from '../../src/ids.js';
+
+const { escalate: escalationJobId, remind: reminderJobId } = jobIds;
 import { RESPONDERS, checkoutAlert, sleep, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf, timelineEvents } from '../support/builders.js';
 import { ALICE, BOB, alertIncident, command, doc, incidentOfChannel, opened } from './lifecycle-helpers.js';
 
 /**
@@ -20,7 +23,7 @@ describe('escalation and reminders', () => {
   beforeAll(async () => {
     b = await startBeacon({ env: { ESCALATION_MINUTES: '0.02' } });
     conn = new Redis(b.config.redis.url, { maxRetriesPerRequest: null });
-    queue = new Queue('timers', { connection: conn, prefix: `{${b.config.redis.prefix}}` });
+    queue = new Queue('timers', { connection: conn, prefix: keysOf(b).queuePrefix });
   });
   afterAll(async () => {
     await queue?.close();
@@ -29,8 +32,7 @@ describe('escalation and reminders', () => {
   });
 
   const escalations = (channelId: string) => b.sim.messages(channelId).filter((m) => /Escalation \d of 3/.test(m.text));
-  const timelineKinds = async (id: string) =>
-    (await b.redis.xrange(`${b.config.redis.prefix}:{incident:${id}}:timeline`, '-', '+')).map(([, f]) => (JSON.parse(f[1]!) as { kind: string }).kind);
+  const timelineKinds = async (id: string) => (await timelineEvents<{ kind: string }>(b.redis, keysOf(b), id)).map((e) => e.kind);
 
   it('escalates an unacknowledged incident, mentioning the responders, and stops at three', async () => {
     const o = await alertIncident(b, 'esc-none');

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import type { RecordedCall, SimEphemeral } from '../../src/dev/slack-simulator.js';
 import type { Incident } from '../../src/incidents/model.js';
 import { checkoutAlert, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf } from '../support/builders.js';
 
 /** Helpers shared by the lifecycle tests (issue #4): drive Beacon as people do, read what they would see. */
 
@@ -19,13 +20,13 @@ export const general = (b: TestBeacon) => b.sim.channelByName('general')!.id;
 
 /** The incident document as Beacon stored it. */
 export async function doc(b: TestBeacon, id: string): Promise<Incident> {
-  const raw = await b.redis.hget(`${b.config.redis.prefix}:{incident:${id}}`, 'doc');
+  const raw = await b.redis.hget(keysOf(b).incident(id), 'doc');
   if (!raw) throw new Error(`no incident ${id}`);
   return JSON.parse(raw) as Incident;
 }
 
 export async function incidentOfChannel(b: TestBeacon, channelId: string): Promise<string | null> {
-  return b.redis.get(`${b.config.redis.prefix}:channel:${channelId}`);
+  return b.redis.get(keysOf(b).channel(channelId));
 }
 
 /** Waits until the incident channel is open (card posted) and returns it. */

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queues } from '../../src/jobs/queues.js';
 import { Keys } from '../../src/keys.js';
 import { sleep, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf, timelineEvents } from '../support/builders.js';
 import { ALICE, BOB, CAROL, alertIncident, cardShows, channelSays, command, doc, general, opened, type Opened } from './lifecycle-helpers.js';
 
 /**
@@ -18,10 +19,8 @@ describe('retries, double clicks and races', () => {
     await b?.close();
   });
 
-  const timeline = async (id: string) => {
-    const entries = await b.redis.xrange(`${b.config.redis.prefix}:{incident:${id}}:timeline`, '-', '+');
-    return entries.map(([, f]) => JSON.parse(f[1]!) as { id: string; kind: string; text: string; actor?: string; data?: Record<string, unknown> });
-  };
+  const timeline = (id: string) =>
+    timelineEvents<{ id: string; kind: string; text: string; actor?: string; data?: Record<string, unknown> }>(b.redis, keysOf(b), id);
   const saying = (o: Opened, re: RegExp) => channelSays(b, o.channelId).filter((t) => re.test(t));
   /** Lets any straggling job run before counting what happened. */
   const settle = () => sleep(1500);

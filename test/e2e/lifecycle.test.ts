@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMAND_VERBS } from '../../src/slack/blocks/help.js';
 import { RESPONDERS, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf, timelineEvents } from '../support/builders.js';
 import {
   ALICE,
   BOB,
@@ -33,10 +33,8 @@ describe('/incident verbs', () => {
     await b?.close();
   });
 
-  const timeline = async (id: string) => {
-    const entries = await b.redis.xrange(`${b.config.redis.prefix}:{incident:${id}}:timeline`, '-', '+');
-    return entries.map(([, f]) => JSON.parse(f[1]!) as { id: string; kind: string; text: string; actor?: string; data?: Record<string, unknown> });
-  };
+  const timeline = (id: string) =>
+    timelineEvents<{ id: string; kind: string; text: string; actor?: string; data?: Record<string, unknown> }>(b.redis, keysOf(b), id);
 
   describe('anywhere', () => {
     it('help (and no verb) lists every verb, privately', async () => {
@@ -191,7 +189,7 @@ describe('/incident verbs', () => {
       await waitFor(() => b.sim.channel(o.channelId)!.topic.value.startsWith('sev2 | resolved'), { what: 'topic after resolve' });
       const group = (await doc(b, o.incidentId)).group;
       expect(group).toMatch(/g-walk$/);
-      expect(await b.redis.get(`${b.config.redis.prefix}:{group:${groupDigest(group)}}`)).toBeNull();
+      expect(await b.redis.get(keysOf(b).openGroup(group))).toBeNull();
 
       // reopen: back to acknowledged, the group claimed again
       await command(b, o.channelId, ALICE, 'reopen');
@@ -200,7 +198,7 @@ describe('/incident verbs', () => {
       card = await cardShows(b, o, (t) => t.includes('Acknowledged') && !t.includes('*Duration*'));
       expect(controlsOf(card)).toEqual(['incident.mitigate', 'incident.resolve', 'incident.severity']);
       await waitForSay(b, o.channelId, /<@U0000001> reopened the incident/);
-      expect(await b.redis.get(`${b.config.redis.prefix}:{group:${groupDigest(group)}}`)).toBe(o.incidentId);
+      expect(await b.redis.get(keysOf(b).openGroup(group))).toBe(o.incidentId);
 
       const kinds = (await timeline(o.incidentId)).map((e) => e.kind);
       for (const k of ['acknowledged', 'severity', 'lead', 'update', 'note', 'task', 'mitigated', 'resolved', 'reopened']) expect(kinds).toContain(k);
@@ -214,13 +212,13 @@ describe('/incident verbs', () => {
       await waitFor(() => b.sim.channels().filter((c) => /lifecycle-regroup/.test(c.name)).length === 2, { what: 'a second channel' });
       const group = (await doc(b, o.incidentId)).group;
       const holder = await waitFor(async () => {
-        const id = await b.redis.get(`${b.config.redis.prefix}:{group:${groupDigest(group)}}`);
+        const id = await b.redis.get(keysOf(b).openGroup(group));
         return id && id !== o.incidentId ? id : null;
       }, { what: 'the new incident holds the group' });
       // Reopening the old one leaves the group with the newer incident.
       await command(b, o.channelId, ALICE, 'reopen');
       await waitFor(async () => (await doc(b, o.incidentId)).status === 'acknowledged');
-      expect(await b.redis.get(`${b.config.redis.prefix}:{group:${groupDigest(group)}}`)).toBe(holder);
+      expect(await b.redis.get(keysOf(b).openGroup(group))).toBe(holder);
     });
 
     it('lead brings the new lead into the channel', async () => {
@@ -309,8 +307,3 @@ describe('/incident verbs', () => {
     });
   });
 });
-
-function groupDigest(group: string): string {
-  // Same as Keys.openGroup: the group name hashed.
-  return createHash('sha1').update(group).digest('hex').slice(0, 20);
-}

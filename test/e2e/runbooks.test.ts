@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SimMessage } from '../../src/dev/slack-simulator.js';
 import { loadRunbooks } from '../../src/runbooks/load.js';
 import { checkoutAlert, sleep, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf, timelineEvents } from '../support/builders.js';
 import { ALICE, BOB, ackText, command, doc, opened, type Opened } from './lifecycle-helpers.js';
 
 /**
@@ -39,9 +40,8 @@ interface Option {
 }
 
 /** The incident's timeline, read straight from its Redis stream. */
-async function timeline(b: TestBeacon, incidentId: string): Promise<TimelineEntry[]> {
-  const entries = await b.redis.xrange(`${b.config.redis.prefix}:{incident:${incidentId}}:timeline`, '-', '+');
-  return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('e') + 1] ?? '{}') as TimelineEntry);
+function timeline(b: TestBeacon, incidentId: string): Promise<TimelineEntry[]> {
+  return timelineEvents<TimelineEntry>(b.redis, keysOf(b), incidentId);
 }
 
 const entriesOf = (tl: TimelineEntry[], kind: string, runbook: string, stepId: string) =>
@@ -193,7 +193,7 @@ describe('runbooks in the incident flow (the shipped runbooks)', () => {
     expect(JSON.stringify(m.blocks)).toContain('*1/12 done*');
     expect(b.sim.callsTo('chat.update').filter((c) => c.params.ts === ts && c.ok).length).toBeGreaterThan(updatesBefore);
     // The stored tick says the same.
-    const stored = JSON.parse((await b.redis.hget(`${b.config.redis.prefix}:{incident:${o.incidentId}}:checklist`, 'tick:checkout-payments:s1'))!);
+    const stored = JSON.parse((await b.redis.hget(keysOf(b).checklist(o.incidentId), 'tick:checkout-payments:s1'))!);
     expect(stored).toMatchObject({ done: true, by: ALICE, at: tick1[0]!.at });
 
     // Bob ticks step 2: the payload carries s1 and s2; only s2 is a new tick.
@@ -348,7 +348,7 @@ describe('automated http checks (fixture runbook, local gateway servers)', () =>
     expect(b.logs().length).toBeGreaterThan(0);
     expect(JSON.stringify(b.sim.calls)).not.toContain(SECRET);
     expect(JSON.stringify(await timeline(b, incidentId))).not.toContain(SECRET);
-    expect(JSON.stringify(await b.redis.hgetall(`${b.config.redis.prefix}:{incident:${incidentId}}:checklist`))).not.toContain(SECRET);
+    expect(JSON.stringify(await b.redis.hgetall(keysOf(b).checklist(incidentId)))).not.toContain(SECRET);
   }
 
   it('401 shows "credentials rejected", no answer shows "not answering"; the token goes to the server only', async () => {

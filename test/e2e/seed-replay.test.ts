@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keys } from '../../src/keys.js';
 import type { TimelineEvent } from '../../src/timeline/events.js';
 import { WEBHOOK_TOKEN, checkoutAlert, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf, timelineEvents } from '../support/builders.js';
 import { ALICE, BOB, ackText, command, doc, opened } from './lifecycle-helpers.js';
 
 /**
@@ -77,10 +78,7 @@ describe('the seed incident, replayed', () => {
     await b?.close();
   });
 
-  const timeline = async (id: string): Promise<TimelineEvent[]> => {
-    const entries = await b.redis.xrange(`${b.config.redis.prefix}:{incident:${id}}:timeline`, '-', '+');
-    return entries.map(([, f]) => JSON.parse(f[1]!) as TimelineEvent);
-  };
+  const timeline = (id: string): Promise<TimelineEvent[]> => timelineEvents(b.redis, keysOf(b), id);
 
   it('gives a postmortem draft with every section of the seed, in order, the same in Slack and over HTTP', async () => {
     // 08:18 in the seed's story: the routine update that swapped the credentials.

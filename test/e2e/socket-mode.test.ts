@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackSimulator } from '../../src/dev/slack-simulator.js';
 import { BOT_TOKEN, checkoutAlert, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf, timelineEvents } from '../support/builders.js';
 
 const APP_TOKEN = 'xapp-1-A0BEACONAPP-0000-socket-mode-test-token';
 
@@ -41,10 +42,10 @@ describe('Socket Mode', () => {
     await sim.slashCommand({ text: 'ack', channelId: ch.id, userId: 'U0000002' });
     await waitFor(() => sim.messages(ch.id).some((m) => /acknowledged the incident/.test(m.text)), { what: 'ack announced' });
 
-    const incidentId = await b.redis.get(`${b.config.redis.prefix}:channel:${ch.id}`);
+    const incidentId = await b.redis.get(keysOf(b).channel(ch.id));
     await sim.blockAction({ userId: 'U0000002', channelId: ch.id, messageTs: card.ts, actionId: 'incident.resolve', value: incidentId!, type: 'button' });
     await waitFor(async () => {
-      const doc = await b.redis.hget(`${b.config.redis.prefix}:{incident:${incidentId}}`, 'doc');
+      const doc = await b.redis.hget(keysOf(b).incident(incidentId!), 'doc');
       return doc && (JSON.parse(doc) as { status: string }).status === 'resolved';
     }, { what: 'resolved through the card button' });
   });
@@ -55,10 +56,10 @@ describe('Socket Mode', () => {
     const event = { type: 'reaction_added', user: 'U0000003', reaction: 'pushpin', item: { type: 'message', channel: ch.id, ts: msg.ts }, event_ts: msg.ts };
     await sim.event({ event, eventId: 'Ev0SOCKET1' });
     await sim.event({ event, eventId: 'Ev0SOCKET1', retryNum: 1, retryReason: 'timeout' });
-    const incidentId = await b.redis.get(`${b.config.redis.prefix}:channel:${ch.id}`);
+    const incidentId = await b.redis.get(keysOf(b).channel(ch.id));
     const pinned = async () => {
-      const entries = await b.redis.xrange(`${b.config.redis.prefix}:{incident:${incidentId}}:timeline`, '-', '+');
-      return entries.map(([, f]) => JSON.parse(f[1]!) as { kind: string; text: string }).filter((e) => e.kind === 'pinned');
+      const entries = await timelineEvents<{ kind: string; text: string }>(b.redis, keysOf(b), incidentId!);
+      return entries.filter((e) => e.kind === 'pinned');
     };
     await waitFor(async () => (await pinned()).length === 1, { what: 'the pinned message on the timeline' });
     await new Promise((r) => setTimeout(r, 500));

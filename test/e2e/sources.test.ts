@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeStore } from '../../src/changes/store.js';
 import { Keys } from '../../src/keys.js';
 import { WEBHOOK_TOKEN, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf, sourceFixture, sourceFixtureText, timelineEvents } from '../support/builders.js';
 
 /**
  * Issue #3, "done when" 1 and 4: every alert source, through the running app over HTTP (web and
@@ -17,9 +17,7 @@ import { WEBHOOK_TOKEN, startBeacon, waitFor, type TestBeacon } from '../support
 
 type Json = Record<string, any>;
 
-const fixtureText = (source: string, name: string): string =>
-  readFileSync(new URL(`../fixtures/${source}/${name}`, import.meta.url), 'utf8');
-const fixture = (source: string, name: string): Json => JSON.parse(fixtureText(source, name)) as Json;
+const fixture = (source: string, name: string): Json => sourceFixture<Json>(source, name);
 
 const WAIT = 40_000;
 
@@ -90,11 +88,10 @@ function inspect(b: () => TestBeacon) {
       return card;
     },
     incidentId(channelId: string) {
-      return b().redis.get(`${b().config.redis.prefix}:channel:${channelId}`);
+      return b().redis.get(keysOf(b()).channel(channelId));
     },
-    async timeline(incidentId: string): Promise<Json[]> {
-      const entries = await b().redis.xrange(`${b().config.redis.prefix}:{incident:${incidentId}}:timeline`, '-', '+');
-      return entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as Json);
+    timeline(incidentId: string): Promise<Json[]> {
+      return timelineEvents<Json>(b().redis, keysOf(b()), incidentId);
     },
     /**
      * Waits until no intake job is left and no Slack job of an incident is waiting, delayed or
@@ -103,7 +100,7 @@ function inspect(b: () => TestBeacon) {
     async settled() {
       const conn = new Redis(b().config.redis.url, { maxRetriesPerRequest: null });
       conn.on('error', () => {});
-      const prefix = `{${b().config.redis.prefix}}`;
+      const prefix = keysOf(b()).queuePrefix;
       const intake = new Queue('intake', { connection: conn, prefix });
       const incidents = new Queue('incidents', { connection: conn, prefix });
       const slackJobs = new Set(['incident.open', 'alerts.refresh', 'card.refresh']);
@@ -480,10 +477,10 @@ describe('webhook signatures', () => {
   const bearer = `Bearer ${WEBHOOK_TOKEN}`;
 
   it('refuses a wrong signature even with a valid bearer token', async () => {
-    const pd = fixtureText('pagerduty', 'triggered-low-urgency.json');
+    const pd = sourceFixtureText('pagerduty', 'triggered-low-urgency.json');
     const pdWrong = await b.post('/webhooks/pagerduty', null, { raw: pd, auth: bearer, headers: { 'x-pagerduty-signature': `v1=${hmac('not-the-secret', pd)}` } });
     expect(pdWrong.status).toBe(401);
-    const gf = fixtureText('grafana', 'image-and-bad-links.json');
+    const gf = sourceFixtureText('grafana', 'image-and-bad-links.json');
     const gfWrong = await b.post('/webhooks/grafana', null, { raw: gf, auth: bearer, headers: { 'x-grafana-alerting-signature': hmac('not-the-secret', gf) } });
     expect(gfWrong.status).toBe(401);
     // Signed for another body.
@@ -503,14 +500,14 @@ describe('webhook signatures', () => {
   });
 
   it('accepts a correct signature without any Authorization, and acts on it', async () => {
-    const gf = fixtureText('grafana', 'firing.json');
+    const gf = sourceFixtureText('grafana', 'firing.json');
     const signed = await b.post('/webhooks/grafana', null, { raw: gf, auth: null, headers: { 'x-grafana-alerting-signature': hmac(GRAFANA_SECRET, gf) } });
     expect(signed.status).toBe(202);
     expect(signed.body).toEqual({ accepted: 2 });
     await h.channel(/p99-latency-of-api-gateway/);
 
     // With the timestamp header: the signature covers "<timestamp>:<body>".
-    const gf2 = fixtureText('grafana', 'image-and-bad-links.json');
+    const gf2 = sourceFixtureText('grafana', 'image-and-bad-links.json');
     const ts = String(Math.floor(Date.now() / 1000));
     const timed = await b.post('/webhooks/grafana', null, {
       raw: gf2,
@@ -521,7 +518,7 @@ describe('webhook signatures', () => {
     await h.channel(/mail-queue-backlog/);
 
     // PagerDuty during a secret rotation sends one signature per secret.
-    const pd = fixtureText('pagerduty', 'triggered-low-urgency.json');
+    const pd = sourceFixtureText('pagerduty', 'triggered-low-urgency.json');
     const rotated = await b.post('/webhooks/pagerduty', null, {
       raw: pd,
       auth: null,
@@ -532,12 +529,12 @@ describe('webhook signatures', () => {
     await h.channel(/nightly-export-is-late/);
 
     // Without a signature the webhook token still works.
-    const ping = await b.post('/webhooks/pagerduty', null, { raw: fixtureText('pagerduty', 'ping.json'), auth: bearer });
+    const ping = await b.post('/webhooks/pagerduty', null, { raw: sourceFixtureText('pagerduty', 'ping.json'), auth: bearer });
     expect(ping.status).toBe(202);
   });
 
   it('takes a PagerDuty delivery retried three times (same body, same X-Webhook-Id) once', async () => {
-    const raw = fixtureText('pagerduty', 'triggered.json');
+    const raw = sourceFixtureText('pagerduty', 'triggered.json');
     const headers = { 'x-pagerduty-signature': `v1=${hmac(PD_SECRET, raw)}`, 'x-webhook-id': 'b2f1a4c6-5d3e-4f7a-9c1b-0e8d7f6a5b4c' };
     for (let i = 0; i < 3; i++) {
       const res = await b.post('/webhooks/pagerduty', null, { raw, auth: null, headers });
@@ -555,7 +552,7 @@ describe('webhook signatures', () => {
 
     const id = await h.incidentId(ch.id);
     expect(id).toBeTruthy();
-    const records = await b.redis.hvals(`${b.config.redis.prefix}:{incident:${id}}:alerts`);
+    const records = await b.redis.hvals(keysOf(b).incidentAlerts(id!));
     expect(records.map((r) => (JSON.parse(r) as { count: number }).count)).toEqual([1]);
     const timeline = await h.timeline(id!);
     expect(timeline.filter((e) => e.kind === 'alert.firing')).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { request, Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_TOKEN, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf } from '../support/builders.js';
 
 /**
  * Issue #3, "done when" 5: an alert storm of 10,000 alerts (200 distinct fingerprints, one group)
@@ -62,12 +63,12 @@ describe('alert storm', () => {
     agent.destroy();
     expect(statuses.filter((s) => s !== 202)).toEqual([]);
 
-    const prefix = b.config.redis.prefix;
+    const keys = keysOf(b);
     const alertsKey = async () => {
       const ch = b.sim.channels().find((c) => c.name.includes('pod-crash-looping'));
       if (!ch) return null;
-      const id = await b.redis.get(`${prefix}:channel:${ch.id}`);
-      return id ? `${prefix}:{incident:${id}}:alerts` : null;
+      const id = await b.redis.get(keys.channel(ch.id));
+      return id ? keys.incidentAlerts(id) : null;
     };
     const key = await waitFor(alertsKey, { what: 'the incident', timeout: 60_000 });
     await waitFor(
@@ -79,7 +80,7 @@ describe('alert storm', () => {
     );
     // Quiet: no job waiting, and the debounced alerts refresh has run.
     await waitFor(async () => {
-      const counts = await Promise.all(['intake', 'incidents'].flatMap((q) => ['wait', 'active', 'delayed', 'prioritized'].map((l) => (l === 'delayed' || l === 'prioritized' ? b.redis.zcard(`{${prefix}}:${q}:${l}`) : b.redis.llen(`{${prefix}}:${q}:${l}`)))));
+      const counts = await Promise.all(['intake', 'incidents'].flatMap((q) => ['wait', 'active', 'delayed', 'prioritized'].map((l) => (l === 'delayed' || l === 'prioritized' ? b.redis.zcard(`${keys.queuePrefix}:${q}:${l}`) : b.redis.llen(`${keys.queuePrefix}:${q}:${l}`)))));
       return counts.every((c) => c === 0);
     }, { what: 'queues drained', timeout: 60_000, interval: 200 });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackSimulator } from '../../src/dev/slack-simulator.js';
 import type { TimelineEvent } from '../../src/timeline/events.js';
 import { BOT_TOKEN, SIGNING_SECRET, WEBHOOK_TOKEN, baseEnv, checkoutAlert, sleep, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf, timelineEvents } from '../support/builders.js';
 import { runEntry, waitForOutput, type Child } from '../support/processes.js';
 import { ALICE, BOB, CAROL, command, doc, opened, type Opened } from './lifecycle-helpers.js';
 
@@ -13,9 +14,8 @@ import { ALICE, BOB, CAROL, command, doc, opened, type Opened } from './lifecycl
  * mid-incident leaves a complete timeline; untrusted note text reaches the summary escaped.
  */
 
-async function timelineOf(b: TestBeacon, id: string): Promise<TimelineEvent[]> {
-  const entries = await b.redis.xrange(`${b.config.redis.prefix}:{incident:${id}}:timeline`, '-', '+');
-  return entries.map(([, f]) => JSON.parse(f[1]!) as TimelineEvent);
+function timelineOf(b: TestBeacon, id: string): Promise<TimelineEvent[]> {
+  return timelineEvents(b.redis, keysOf(b), id);
 }
 
 /** An alert incident of its own group, opened and ready for commands. */
@@ -129,7 +129,7 @@ describe('periodic summaries (SUMMARY_INTERVAL_MINUTES=0.02: every 1.2 s)', () =
   const summaries = (o: Opened) => b.sim.messages(o.channelId).filter(isSummary);
   const schedulers = async () => {
     const connection = b.redis.duplicate();
-    const q = new Queue('timers', { connection, prefix: `{${b.config.redis.prefix}}` });
+    const q = new Queue('timers', { connection, prefix: keysOf(b).queuePrefix });
     try {
       return await q.getJobSchedulers();
     } finally {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackSimulator } from '../../src/dev/slack-simulator.js';
 import { BOT_TOKEN, SIGNING_SECRET, baseEnv, checkoutAlert, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf } from '../support/builders.js';
 import { runEntry, waitForOutput, type Child } from '../support/processes.js';
 
 /**
@@ -48,9 +49,9 @@ describe('worker killed mid-job', () => {
 
     const second = await startWorker();
     await waitFor(async () => {
-      const id = await b.redis.get(`${b.config.redis.prefix}:channel:${ch.id}`);
+      const id = await b.redis.get(keysOf(b).channel(ch.id));
       if (!id) return false;
-      const doc = await b.redis.hget(`${b.config.redis.prefix}:{incident:${id}}`, 'doc');
+      const doc = await b.redis.hget(keysOf(b).incident(id), 'doc');
       return doc && JSON.parse(doc).slack.opened;
     }, { what: 'incident opened by the restarted worker', timeout: 30_000 });
     expect(sim.channels().filter((c) => c.name.includes('card-crash-test'))).toHaveLength(1);

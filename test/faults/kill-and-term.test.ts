@@ -2,6 +2,7 @@ import { request, Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/dev/local-redis.js';
 import { SlackSimulator } from '../../src/dev/slack-simulator.js';
+import { Keys } from '../../src/keys.js';
 import { BOT_TOKEN, SIGNING_SECRET, WEBHOOK_TOKEN, baseEnv, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
 import { runEntry, waitForOutput, type Child } from '../support/processes.js';
 
@@ -24,11 +25,12 @@ function poster(port: number) {
 }
 
 async function recordedCount(b: TestBeacon, prefix: string, namePart: string): Promise<number> {
+  const keys = new Keys(prefix);
   let n = 0;
   for (const ch of b.sim.channels().filter((c) => c.name.includes(namePart))) {
-    const id = await b.redis.get(`${prefix}:channel:${ch.id}`);
+    const id = await b.redis.get(keys.channel(ch.id));
     if (!id) continue;
-    for (const s of await b.redis.hvals(`${prefix}:{incident:${id}}:alerts`)) n += (JSON.parse(s) as { count: number }).count;
+    for (const s of await b.redis.hvals(keys.incidentAlerts(id))) n += (JSON.parse(s) as { count: number }).count;
   }
   return n;
 }

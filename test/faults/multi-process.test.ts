@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { SlackSimulator } from '../../src/dev/slack-simulator.js';
 import { freePort } from '../../src/dev/local-redis.js';
+import { Keys } from '../../src/keys.js';
 import { BOT_TOKEN, SIGNING_SECRET, WEBHOOK_TOKEN, baseEnv, cleanup, waitFor } from '../support/beacon.js';
+import { timelineEvents } from '../support/builders.js';
 import { runEntry, waitForOutput, type Child } from '../support/processes.js';
 
 /**
@@ -64,10 +66,10 @@ describe('two webs and two workers on one Redis', () => {
     });
     expect((await Promise.all(acks)).every((r) => r.status === 200)).toBe(true);
 
-    const prefix = env.REDIS_KEY_PREFIX!;
+    const beaconKeys = new Keys(env.REDIS_KEY_PREFIX!);
     const docOf = async (channelId: string) => {
-      const id = await redis.get(`${prefix}:channel:${channelId}`);
-      const doc = id ? await redis.hget(`${prefix}:{incident:${id}}`, 'doc') : null;
+      const id = await redis.get(beaconKeys.channel(channelId));
+      const doc = id ? await redis.hget(beaconKeys.incident(id), 'doc') : null;
       return doc ? { id: id!, ...(JSON.parse(doc) as { status: string; slack: { opened?: boolean } }) } : null;
     };
     await waitFor(
@@ -78,7 +80,7 @@ describe('two webs and two workers on one Redis', () => {
       { what: 'every incident opened and acknowledged', timeout: 60_000 },
     );
     await waitFor(async () => {
-      const lens = await Promise.all(['intake', 'incidents'].flatMap((q) => [redis.llen(`{${prefix}}:${q}:wait`), redis.llen(`{${prefix}}:${q}:active`), redis.zcard(`{${prefix}}:${q}:delayed`)]));
+      const lens = await Promise.all(['intake', 'incidents'].flatMap((q) => [redis.llen(`${beaconKeys.queuePrefix}:${q}:wait`), redis.llen(`${beaconKeys.queuePrefix}:${q}:active`), redis.zcard(`${beaconKeys.queuePrefix}:${q}:delayed`)]));
       return lens.every((n) => n === 0);
     }, { what: 'queues drained', timeout: 60_000 });
 
@@ -94,12 +96,11 @@ describe('two webs and two workers on one Redis', () => {
       expect(acked).toHaveLength(1);
 
       const doc = (await docOf(ch.id))!;
-      const entries = await redis.xrange(`${prefix}:{incident:${doc.id}}:timeline`, '-', '+');
-      const events = entries.map(([, f]) => JSON.parse(f[1]!) as { id: string; kind: string });
+      const events = await timelineEvents<{ id: string; kind: string }>(redis, beaconKeys, doc.id);
       expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
       expect(events.filter((e) => e.kind === 'alert.firing')).toHaveLength(5);
       expect(events.filter((e) => e.kind === 'acknowledged')).toHaveLength(1);
-      const alerts = (await redis.hvals(`${prefix}:{incident:${doc.id}}:alerts`)).map((s) => JSON.parse(s) as { count: number });
+      const alerts = (await redis.hvals(beaconKeys.incidentAlerts(doc.id))).map((s) => JSON.parse(s) as { count: number });
       expect(alerts).toHaveLength(5);
       // The duplicate delivery to the other web was taken once.
       expect(alerts.every((a) => a.count === 1)).toBe(true);

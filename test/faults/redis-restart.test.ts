@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisHandle } from '../../src/dev/local-redis.js';
 import { SlackSimulator } from '../../src/dev/slack-simulator.js';
+import { Keys } from '../../src/keys.js';
 import { BOT_TOKEN, SIGNING_SECRET, checkoutAlert, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
 
 /**
@@ -44,13 +45,13 @@ describe('Redis restart with AOF', () => {
     accepted.push('after');
 
     full = await startBeacon({ sim, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: web.config.redis.prefix } });
-    const prefix = web.config.redis.prefix;
+    const keys = new Keys(web.config.redis.prefix);
     await waitFor(
       async () => {
         let n = 0;
         for (const ch of sim.channels().filter((c) => c.name.includes('aof-alert'))) {
-          const id = await full!.redis.get(`${prefix}:channel:${ch.id}`);
-          if (id) n += await full!.redis.hlen(`${prefix}:{incident:${id}}:alerts`);
+          const id = await full!.redis.get(keys.channel(ch.id));
+          if (id) n += await full!.redis.hlen(keys.incidentAlerts(id));
         }
         return n === accepted.length;
       },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_TOKEN, checkoutAlert, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf } from '../support/builders.js';
 
 /** Issue #6: `GET /incidents/<id>/postmortem.md` with webhook credentials. */
 describe('GET /incidents/<id>/postmortem.md', () => {
@@ -14,7 +15,7 @@ describe('GET /incidents/<id>/postmortem.md', () => {
   it('answers 401 without credentials, 404 for an unknown incident, and the Markdown draft', async () => {
     await b.post('/webhooks/generic', checkoutAlert());
     const ch = await waitFor(() => b.sim.channels().find((c) => c.name.includes('checkout')));
-    const id = await waitFor(() => b.redis.get(`${b.config.redis.prefix}:channel:${ch.id}`));
+    const id = await waitFor(() => b.redis.get(keysOf(b).channel(ch.id)));
     const get = (path: string, auth?: string) => fetch(`${b.url}${path}`, { headers: auth ? { authorization: auth } : {} });
     expect((await get(`/incidents/${id}/postmortem.md`)).status).toBe(401);
     expect((await get(`/incidents/${id}/postmortem.md`, 'Bearer wrong')).status).toBe(401);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisHandle } from '../../src/dev/local-redis.js';
 import { WEBHOOK_TOKEN, checkoutAlert, startBeacon, type TestBeacon } from '../support/beacon.js';
+import { keysOf } from '../support/builders.js';
 
 /** Issue #2, "done when" 2: 401 / 400 naming the field / 413 / 503, and nothing queued for them. */
 describe('webhook answers', () => {
@@ -11,7 +12,7 @@ describe('webhook answers', () => {
   afterAll(async () => {
     await b?.close();
   });
-  const queued = () => b.redis.llen(`{${b.config.redis.prefix}}:intake:wait`);
+  const queued = () => b.redis.llen(`${keysOf(b).queuePrefix}:intake:wait`);
 
   it('401 without or with wrong credentials', async () => {
     expect((await b.post('/webhooks/generic', checkoutAlert(), { auth: null })).status).toBe(401);

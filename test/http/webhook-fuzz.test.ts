@@ -7,6 +7,7 @@ import { SlackSimulator } from '../../src/dev/slack-simulator.js';
 import { MAX_BODY_BYTES } from '../../src/http/body.js';
 import { JOBS, type JobName } from '../../src/jobs/catalog.js';
 import { BOT_TOKEN, SIGNING_SECRET, WEBHOOK_TOKEN, checkoutAlert, startBeacon, type TestBeacon } from '../support/beacon.js';
+import { keysOf } from '../support/builders.js';
 
 /**
  * Issue #3, "done when" 3: every webhook route takes whatever a sender (or an attacker) throws
@@ -521,7 +522,7 @@ function send(b: TestBeacon, route: Route, d: Delivery, target = `/webhooks/${ro
 
 /** Jobs in the intake queue that no worker took: waiting, delayed, prioritized, paused, active. */
 async function queuedJobs(b: TestBeacon): Promise<number> {
-  const q = `{${b.config.redis.prefix}}:intake`;
+  const q = `${keysOf(b).queuePrefix}:intake`;
   const replies = await b.redis.multi().llen(`${q}:wait`).zcard(`${q}:delayed`).zcard(`${q}:prioritized`).llen(`${q}:paused`).llen(`${q}:active`).exec();
   let n = 0;
   for (const [err, v] of replies ?? []) {
@@ -538,7 +539,7 @@ async function queuedJobs(b: TestBeacon): Promise<number> {
  */
 async function newestJobsProblems(b: TestBeacon, n: number): Promise<string[]> {
   if (n <= 0) return [];
-  const q = `{${b.config.redis.prefix}}:intake`;
+  const q = `${keysOf(b).queuePrefix}:intake`;
   const ids = await b.redis.lrange(`${q}:wait`, 0, n - 1);
   const problems: string[] = [];
   for (const id of ids) {

@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ALERT_SOURCES } from '../../src/domain.js';
 import { alertmanagerIntake } from '../../src/intake/alertmanager.js';
 import { describeIssues, shortHash } from '../../src/intake/common.js';
 import type { IntakeContext } from '../../src/intake/index.js';
 import { intakeModules } from '../../src/intake/sources.js';
+import { sourceFixture } from '../support/builders.js';
 
-const fixture = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../fixtures/alertmanager/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown => sourceFixture('alertmanager', name);
 
 const ctx: IntakeContext = { now: new Date('2026-03-04T10:00:00Z'), headers: {} };
 const GROUP = 'alertmanager:{}/{team="payments"}:{alertname="CheckoutErrors"}';
@@ -161,7 +160,7 @@ describe('alertmanager intake', () => {
   });
 
   it('refuses a Grafana body (version "1")', () => {
-    const grafana = JSON.parse(readFileSync(new URL('../fixtures/grafana/firing.json', import.meta.url), 'utf8')) as unknown;
+    const grafana = sourceFixture('grafana', 'firing.json');
     expect(fields(grafana)).toEqual(['version']);
   });
 });

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeIssues, shortHash } from '../../src/intake/common.js';
 import { DATADOG_TEMPLATE, datadogIntake } from '../../src/intake/datadog.js';
 import type { IntakeContext } from '../../src/intake/index.js';
+import { sourceFixture } from '../support/builders.js';
 
-const fixture = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(new URL(`../fixtures/datadog/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const fixture = (name: string): Record<string, unknown> => sourceFixture<Record<string, unknown>>('datadog', name);
 
 const ctx: IntakeContext = { now: new Date('2026-01-01T15:00:00Z'), headers: {} };
 

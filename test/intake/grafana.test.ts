@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeIssues } from '../../src/intake/common.js';
 import { grafanaIntake } from '../../src/intake/grafana.js';
 import type { IntakeContext } from '../../src/intake/index.js';
+import { sourceFixture } from '../support/builders.js';
 
-const fixture = (name: string, source = 'grafana'): unknown =>
-  JSON.parse(readFileSync(new URL(`../fixtures/${source}/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string, source = 'grafana'): unknown => sourceFixture(source, name);
 
 const ctx: IntakeContext = { now: new Date('2026-05-11T12:40:00Z'), headers: {} };
 const GROUP = 'grafana:{}/{__grafana_receiver__="beacon"}:{grafana_folder="Platform"}';

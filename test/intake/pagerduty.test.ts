@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeIssues } from '../../src/intake/common.js';
 import type { IntakeContext } from '../../src/intake/index.js';
 import { pagerdutyIntake } from '../../src/intake/pagerduty.js';
+import { sourceFixture } from '../support/builders.js';
 
 type Body = { event: Record<string, unknown> & { data: Record<string, unknown> } };
-const fixture = (name: string): Body =>
-  JSON.parse(readFileSync(new URL(`../fixtures/pagerduty/${name}`, import.meta.url), 'utf8')) as Body;
+const fixture = (name: string): Body => sourceFixture<Body>('pagerduty', name);
 
 const ctx: IntakeContext = { now: new Date('2026-02-17T04:00:00Z'), headers: {} };
 

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNING_SECRET, checkoutAlert, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf } from '../support/builders.js';
 
 /** Signs as Slack does, independently of Beacon's verifier. */
 function sign(secret: string, ts: number, body: string): string {
@@ -23,8 +24,8 @@ describe('security', () => {
   });
 
   const queuedJobs = async () => {
-    const p = web.config.redis.prefix;
-    const counts = await Promise.all(['intake', 'incidents'].map((q) => web.redis.llen(`{${p}}:${q}:wait`)));
+    const p = keysOf(web).queuePrefix;
+    const counts = await Promise.all(['intake', 'incidents'].map((q) => web.redis.llen(`${p}:${q}:wait`)));
     return counts.reduce((a, n) => a + n, 0);
   };
   const now = () => Math.floor(Date.now() / 1000);
