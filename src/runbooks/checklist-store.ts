@@ -97,7 +97,7 @@ export class ChecklistStore {
 
   private applied(incidentId: string): string {
     // Same hash tag as Keys.checklist, so the TICK script touches one slot.
-    return `${this.keys.checklist(incidentId)}:applied`;
+    return this.keys.checklistApplied(incidentId);
   }
 
   /**

@@ -19,7 +19,6 @@ export {
   runbookSchema,
   SLACK_USER_ID,
   SLACK_USERGROUP_ID,
-  slackMention,
   stepSchema,
   type HttpCheck,
   type RecentChangesCheck,

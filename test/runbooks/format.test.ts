@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseRunbook, runbookSchema, slackMention, type RunbookProblem } from '../../src/runbooks/format.js';
+import { parseRunbook, runbookSchema, type RunbookProblem } from '../../src/runbooks/format.js';
+import { slackMention } from '../../src/slack/blocks/user-text.js';
 
 /** A runbook file from front matter lines and body lines. */
 function file(front: string[], body: string[] = ['', '- [ ] Look at the logs']): string {

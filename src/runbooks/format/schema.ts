@@ -206,7 +206,7 @@ export const runbookSchema = z.object({
     labels: z.record(z.string(), z.string()),
   }),
   responders: z.array(z.string()),
-  /** User group IDs (`S…`) and user IDs, in file order; see `slackMention`. */
+  /** User group IDs (`S…`) and user IDs, in file order (the Slack renderer mentions each). */
   escalation: z.array(z.string()),
   severity: z.enum(SEVERITIES).optional(),
   checks: z.record(z.string(), checkSchema),
@@ -216,8 +216,3 @@ export const runbookSchema = z.object({
 });
 export type Runbook = z.infer<typeof runbookSchema>;
 export type RunbookMatch = Runbook['match'];
-
-/** `<!subteam^S…>` for a user group ID, `<@U…>` for a user ID. */
-export function slackMention(id: string): string {
-  return SLACK_USERGROUP_ID.test(id) ? `<!subteam^${id}>` : `<@${id}>`;
-}

@@ -17,6 +17,7 @@ import {
   type CheckStatus,
 } from '../../runbooks/checks/index.js';
 import type { Runbook, RunbookStep } from '../../runbooks/format.js';
+import type { RunbookChecklistState } from '../../runbooks/checklist-store.js';
 import { capitalize, changeKindLabel } from '../../words.js';
 import { cut, esc, link, mention, slackDate } from '../escape.js';
 import { ACTIONS } from './ids.js';
@@ -29,11 +30,8 @@ export const MAX_OPTION_TEXT = 75;
 const MAX_SECTION_TEXT = 3000;
 const MAX_CONTEXT_ELEMENTS = 10;
 
-/** What one step shows: a tick and/or the latest check result. Matches `ChecklistStore` state. */
-export interface ChecklistRenderState {
-  ticks: Record<string, { done: boolean; by?: string; at?: string }>;
-  checks: Record<string, CheckResult & { at: string }>;
-}
+/** What one step shows: a tick and/or the latest check result (the checklist store's state, less where its message is). */
+export type ChecklistRenderState = Omit<RunbookChecklistState, 'message'>;
 
 export const CHECK_ICON: Record<CheckStatus, string> = { pass: '✅', fail: '⚠️', error: '❌' };
 

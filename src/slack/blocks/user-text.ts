@@ -50,3 +50,6 @@ export function mentionTarget(id: string): string | null {
   if (/^S[A-Z0-9]{2,}$/.test(id)) return `<!subteam^${id}>`;
   return null;
 }
+
+/** A runbook's escalation entry as a mention: `<!subteam^S…>` for a user group, `<@U…>` otherwise. */
+export const slackMention = (id: string): string => mentionTarget(id) ?? `<@${id}>`;
