@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { IncidentDeps } from './deps.js';
 import { isOpen, type Incident } from './model.js';
 import type { IncidentOpening } from './opening.js';
@@ -5,16 +6,17 @@ import { postOnceIn, tell } from './slots.js';
 import type { IncidentTimers } from './timers.js';
 import { checkArgs, findVerb, isIncidentCommand, type Verb } from './verbs.js';
 
-/** A person's command or card click, as the `incident.command` job carries it. */
-export interface IncidentCommand {
-  incidentId: string;
-  verb: string;
-  args: string;
-  userId: string;
-  channelId?: string;
-  /** The Slack delivery it came from: applied, recorded and announced once. */
-  sourceId: string;
-}
+/** A person's command or card click, as the `incident.command` job carries it (its schema). */
+export const incidentCommandSchema = z.object({
+  incidentId: z.string().min(1),
+  verb: z.string().min(1).max(20),
+  args: z.string().max(4000),
+  userId: z.string().min(1),
+  channelId: z.string().optional(),
+  /** The delivery it came from (`command:<id>`, `action:<id>`): applied, recorded and announced once. */
+  sourceId: z.string().min(1),
+});
+export type IncidentCommand = z.infer<typeof incidentCommandSchema>;
 
 /**
  * People's commands on an incident, carried out from the verb table (incidents/verbs.ts).

@@ -1,4 +1,5 @@
-import type { Severity } from '../domain.js';
+import { z } from 'zod';
+import { SEVERITIES } from '../domain.js';
 import { incidentIdFor } from '../ids.js';
 import { channelName } from './channel-name.js';
 import type { IncidentDeps } from './deps.js';
@@ -6,17 +7,18 @@ import { newDeclaredIncident, type Incident } from './model.js';
 import { ensurePosted, syncTopic } from './slots.js';
 import type { IncidentTimers } from './timers.js';
 
-/** A declared incident, as the `incident.declare` job carries it. */
-export interface Declaration {
-  /** The Slack delivery (the command's trigger_id): the incident id derives from it. */
-  sourceId: string;
-  title: string;
-  severity: Severity;
-  service?: string;
-  description?: string;
-  userId: string;
-  channelId?: string;
-}
+/** A declared incident, as the `incident.declare` job carries it (its schema). */
+export const declarationSchema = z.object({
+  /** The delivery (`declare:<id>`, from the command's trigger_id): the incident id derives from it. */
+  sourceId: z.string().min(1),
+  title: z.string().min(1).max(300),
+  severity: z.enum(SEVERITIES),
+  service: z.string().max(200).optional(),
+  description: z.string().max(4000).optional(),
+  userId: z.string().min(1),
+  channelId: z.string().optional(),
+});
+export type Declaration = z.infer<typeof declarationSchema>;
 
 /**
  * Opening an incident (channel, card, people, what changed, checklist, alerts message) and keeping

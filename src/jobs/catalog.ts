@@ -1,6 +1,8 @@
 import type { Job, JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { alertSchema, changeEventSchema, SEVERITIES } from '../domain.js';
+import { alertSchema, changeEventSchema } from '../domain.js';
+import { incidentCommandSchema } from '../incidents/commanding.js';
+import { declarationSchema } from '../incidents/opening.js';
 import { jobIds } from '../ids.js';
 import type { ChangeStore } from '../changes/store.js';
 import type { IncidentService } from '../incidents/service.js';
@@ -95,16 +97,7 @@ export const JOBS = {
   /** `/incident declare` or its form: opens an incident for a person. */
   'incident.declare': defineJob({
     queue: QUEUES.incidents,
-    schema: z.object({
-      /** Slack delivery (`declare:<id>`, from the command's trigger_id): the incident id derives from it. */
-      sourceId: z.string().min(1),
-      title: z.string().min(1).max(300),
-      severity: z.enum(SEVERITIES),
-      service: z.string().max(200).optional(),
-      description: z.string().max(4000).optional(),
-      userId: z.string().min(1),
-      channelId: z.string().optional(),
-    }),
+    schema: declarationSchema,
     id: (data) => jobIds.declare(data.sourceId),
     handler: (data, s) => s.incidents.declare(data),
   }),
@@ -125,15 +118,7 @@ export const JOBS = {
   /** A person's command or card click on one incident. */
   'incident.command': defineJob({
     queue: QUEUES.incidents,
-    schema: z.object({
-      incidentId: z.string().min(1),
-      verb: z.string().min(1).max(20),
-      args: z.string().max(4000),
-      userId: z.string().min(1),
-      channelId: z.string().optional(),
-      /** Slack delivery it came from (`command:<id>`, `action:<id>`): the timeline records it once. */
-      sourceId: z.string().min(1),
-    }),
+    schema: incidentCommandSchema,
     id: (data) => jobIds.command(data.sourceId),
     handler: (data, s) => s.incidents.command(data),
   }),
