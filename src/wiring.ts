@@ -78,7 +78,7 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
   // Loaded here, not at the top: the worker process never needs Bolt (and its Express), which
   // is about 20 MB of its resident memory.
   const { createSlackApp } = await import('./slack/app.js');
-  const slackApp = createSlackApp(config.slack, log, { queues, store, checklists: reports.checklists, runbooks: () => runbooks, log: log.child({ mod: 'listeners' }), now });
+  const slackApp = await createSlackApp(config.slack, log, { queues, store, checklists: reports.checklists, runbooks: () => runbooks, log: log.child({ mod: 'listeners' }), now });
   const receiver = slackApp.receiver;
   const socketMode = !receiver;
 

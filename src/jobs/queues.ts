@@ -42,6 +42,8 @@ export class Queues {
 
 function optionsFor(name: JobName, data: unknown, extra: JobsOptions): JobsOptions {
   const spec = JOBS[name] as JobSpec;
+  // The webhook's hot path (alert.received names its own ids): no copy per alert.
+  if (!spec.id && !spec.options) return extra;
   const id = spec.id?.(data);
   return { ...spec.options?.(data), ...(id ? { jobId: id } : {}), ...extra };
 }

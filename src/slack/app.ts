@@ -1,4 +1,3 @@
-import { App } from '@slack/bolt';
 import type { SlackConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { cachedAuthorize } from './authorize.js';
@@ -15,10 +14,13 @@ export interface SlackApp {
 
 /**
  * The Bolt app with Beacon's listeners, over HTTP (signed requests into `/slack/events`) or Socket
- * Mode when an app token is set. wiring.ts imports this module only in `web`: the worker never
- * loads Bolt (and its Express), about 20 MB of its resident memory.
+ * Mode when an app token is set. Only `web` calls this: the worker never loads Bolt (and its
+ * Express), about 20 MB of its resident memory.
  */
-export function createSlackApp(slack: SlackConfig, log: Logger, deps: ListenerDeps): SlackApp {
+export async function createSlackApp(slack: SlackConfig, log: Logger, deps: ListenerDeps): Promise<SlackApp> {
+  // Imported here, not at the top: a bundler that inlines this module (the bench bundles web and
+  // worker into one file) would otherwise hoist Bolt into the worker's start-up.
+  const { App } = await import('@slack/bolt');
   const socketMode = !!slack.appToken;
   const receiver = socketMode ? undefined : new BeaconReceiver(slack.signingSecret!, log.child({ mod: 'slack' }));
   const app = new App({
