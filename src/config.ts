@@ -21,6 +21,25 @@ const userIdList = z.preprocess(
     .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{2,}$/.test(id)), 'must be comma-separated Slack user IDs like U012ABCDEF'),
 );
 
+/** `a,b=c` -> `[{ key: 'a' }, { key: 'b', value: 'c' }]`; blanks dropped. */
+const pairList = (what: string, valueOk: (v: string) => boolean = () => true) =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? '' : v),
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+          .map((x) => {
+            const eq = x.indexOf('=');
+            return eq === -1 ? { key: x } : { key: x.slice(0, eq).trim(), value: x.slice(eq + 1).trim() };
+          }),
+      )
+      .refine((items) => items.every((i) => i.key && (i.value === undefined || (i.value && valueOk(i.value)))), `must be comma-separated ${what}`),
+  );
+
 const envSchema = z.object({
   SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), 'must be a bot token starting with xoxb-'),
   SLACK_SIGNING_SECRET: optionalText,
@@ -47,6 +66,11 @@ const envSchema = z.object({
   WEBHOOK_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   PAGERDUTY_WEBHOOK_SECRET: optionalText,
   GRAFANA_WEBHOOK_SECRET: optionalText,
+  PAGERDUTY_ROUTING_KEYS: pairList('routing keys, each `key` or `key=service`'),
+  OPSGENIE_API_KEYS: pairList('API keys').refine((items) => items.every((i) => i.value === undefined), 'must be comma-separated API keys'),
+  GITHUB_WEBHOOK_SECRET: optionalText,
+  GITHUB_SERVICES: pairList('`owner/repo=service` entries').refine((items) => items.every((i) => i.value !== undefined && /^[^/\s]+\/[^/\s]+$/.test(i.key)), 'must be comma-separated `owner/repo=service` entries'),
+  VAULT_SECRET_SERVICES: pairList('`path-prefix=service` entries').refine((items) => items.every((i) => i.value !== undefined), 'must be comma-separated `path-prefix=service` entries'),
   RUNBOOKS_DIR: z.preprocess((v) => (v === undefined || v === '' ? './runbooks' : v), z.string()),
   INCIDENT_RESPONDERS: userIdList,
   INCIDENT_CHANNEL_PREFIX: z.preprocess(
@@ -81,12 +105,26 @@ export interface SlackConfig {
   apiUrl: string;
 }
 
+export interface SenderConfig {
+  /** PagerDuty Events API v2: accepted routing keys, each maybe naming a service. */
+  pagerdutyRoutingKeys: { key: string; service?: string }[];
+  /** Opsgenie Alert API: accepted `GenieKey` keys. */
+  opsgenieApiKeys: string[];
+  githubSecret?: string;
+  /** `owner/repo` (lower case) -> service. */
+  githubServices: Record<string, string>;
+  /** Vault secret path prefix -> service, longest prefix first. */
+  vaultSecretServices: { prefix: string; service: string }[];
+}
+
 export interface Config {
   role: Role;
   slack: SlackConfig;
   redis: { url: string; prefix: string };
   http: { port: number };
   webhooks: { token: string; pagerdutySecret?: string; grafanaSecret?: string };
+  /** The senders that speak their own API to Beacon (issue 11): who may send, and which service. */
+  senders: SenderConfig;
   incidents: {
     responders: string[];
     channelPrefix: string;
@@ -140,6 +178,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
       ...(e.PAGERDUTY_WEBHOOK_SECRET ? { pagerdutySecret: e.PAGERDUTY_WEBHOOK_SECRET } : {}),
       ...(e.GRAFANA_WEBHOOK_SECRET ? { grafanaSecret: e.GRAFANA_WEBHOOK_SECRET } : {}),
     },
+    senders: {
+      // Unset: WEBHOOK_TOKEN is the one accepted key (interface.md).
+      pagerdutyRoutingKeys: e.PAGERDUTY_ROUTING_KEYS.length
+        ? e.PAGERDUTY_ROUTING_KEYS.map((i) => ({ key: i.key, ...(i.value ? { service: i.value } : {}) }))
+        : e.WEBHOOK_TOKEN
+          ? [{ key: e.WEBHOOK_TOKEN }]
+          : [],
+      opsgenieApiKeys: e.OPSGENIE_API_KEYS.length ? e.OPSGENIE_API_KEYS.map((i) => i.key) : e.WEBHOOK_TOKEN ? [e.WEBHOOK_TOKEN] : [],
+      ...(e.GITHUB_WEBHOOK_SECRET ? { githubSecret: e.GITHUB_WEBHOOK_SECRET } : {}),
+      githubServices: Object.fromEntries(e.GITHUB_SERVICES.map((i) => [i.key.toLowerCase(), i.value!])),
+      vaultSecretServices: e.VAULT_SECRET_SERVICES.map((i) => ({ prefix: i.key.replace(/^\/+/, ''), service: i.value! })).sort((a, b) => b.prefix.length - a.prefix.length),
+    },
     incidents: {
       responders: e.INCIDENT_RESPONDERS,
       channelPrefix: e.INCIDENT_CHANNEL_PREFIX,
@@ -161,6 +211,9 @@ export function secretValues(config: Config): string[] {
     config.webhooks.token,
     config.webhooks.pagerdutySecret,
     config.webhooks.grafanaSecret,
+    config.senders.githubSecret,
+    ...config.senders.pagerdutyRoutingKeys.map((k) => k.key),
+    ...config.senders.opsgenieApiKeys,
     passwordOf(config.redis.url),
   ].filter((s): s is string => typeof s === 'string' && s.length >= 4);
 }

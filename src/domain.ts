@@ -8,8 +8,15 @@ export const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
 /** `sev1` is the worst. */
 export type Severity = (typeof SEVERITIES)[number];
 
+/** The sources with a `/webhooks/<source>` route and an intake module of their own. */
 export const ALERT_SOURCES = ['alertmanager', 'grafana', 'datadog', 'pagerduty', 'generic'] as const;
-export type AlertSource = (typeof ALERT_SOURCES)[number];
+export type WebhookSource = (typeof ALERT_SOURCES)[number];
+/**
+ * Every source an alert can come from: the webhooks, the APIs Beacon speaks as the originals do
+ * (PagerDuty Events v2, Opsgenie's Alert API), and Beacon's own probes.
+ */
+export const SOURCES = [...ALERT_SOURCES, 'pagerduty-events', 'opsgenie', 'probe'] as const;
+export type AlertSource = (typeof SOURCES)[number];
 
 /**
  * What one alert says, whatever sent it. `acknowledged` only comes from PagerDuty
@@ -25,7 +32,7 @@ export type AlertLink = z.infer<typeof alertLinkSchema>;
  * source: the `alert.received` job validates with it, and `Alert` is inferred from it.
  */
 export const alertSchema = z.object({
-  source: z.enum(ALERT_SOURCES),
+  source: z.enum(SOURCES),
   /** Identity of this alert within its source: repeats share it. */
   fingerprint: z.string().min(1),
   /** Alerts of one group share one incident. Already prefixed with the source. */

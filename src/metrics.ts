@@ -75,6 +75,12 @@ export function createMetrics(opts: { shared?: SharedCounterStore; openIncidents
       labelNames: ['source', 'outcome'] as const,
       registers: [registry],
     }),
+    changesReceived: new Counter({
+      name: 'beacon_changes_received_total',
+      help: 'Deploy, config and credentials changes received, by source (changes, pagerduty-change, github, vault) and outcome; this web process',
+      labelNames: ['source', 'outcome'] as const,
+      registers: [registry],
+    }),
     webhookLatency: new Histogram({
       name: 'beacon_webhook_duration_seconds',
       help: 'Time to answer a webhook request, by route and status; this web process',

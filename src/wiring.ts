@@ -7,6 +7,7 @@ import { parseChanges } from './intake/changes.js';
 import { IncidentService } from './incidents/service.js';
 import { IncidentStore } from './incidents/store.js';
 import { createHttpServer } from './http/server.js';
+import { senderRoutes } from './http/sender-routes.js';
 import { QUEUES, type JobServices } from './jobs/catalog.js';
 import { startWorkers } from './jobs/workers.js';
 import { Queues } from './jobs/queues.js';
@@ -118,24 +119,22 @@ function webServer(p: {
   receiver?: { handle: NonNullable<Parameters<typeof createHttpServer>[0]['slack']> };
 }): Server {
   const { config, log, now, metrics, redis, receiver } = p;
+  const intake = { queues: p.queues, storeReady: () => whenReady(redis, 1500), metrics, log, now };
   return createHttpServer({
     log,
     metrics,
     ready: () => ping(redis),
+    bodyRoutes: senderRoutes({ ...intake, senders: config.senders, token: config.webhooks.token }),
     extraRoutes: [postmortemRoute(p.reports, config.webhooks.token, now)],
     ...(receiver ? { slack: (req, res, raw) => receiver.handle(req, res, raw) } : {}),
     webhooks: {
-      queues: p.queues,
-      storeReady: () => whenReady(redis, 1500),
+      ...intake,
       token: config.webhooks.token,
       sources: intakeModules,
       signatures: signatureChecks({
         ...(config.webhooks.pagerdutySecret ? { pagerduty: config.webhooks.pagerdutySecret } : {}),
         ...(config.webhooks.grafanaSecret ? { grafana: config.webhooks.grafanaSecret } : {}),
       }),
-      metrics,
-      log,
-      now,
       changes: parseChanges,
     },
   });

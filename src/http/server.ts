@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ALERT_SOURCES, type AlertSource } from '../domain.js';
+import { ALERT_SOURCES, type WebhookSource } from '../domain.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { BodyTooLarge, MAX_BODY_BYTES, readBody } from './body.js';
 import { sendJson, sendText } from './respond.js';
+import type { BodyRoute } from './routes.js';
 import { handleAlertWebhook, handleChangeWebhook, type WebhookAnswer, type WebhookDeps } from './webhooks.js';
 
 export interface HttpDeps {
@@ -16,6 +17,8 @@ export interface HttpDeps {
   slack?: (req: IncomingMessage, res: ServerResponse, raw: Buffer) => Promise<void>;
   /** Routes added by later capabilities (`GET /incidents/<id>/postmortem.md`). */
   extraRoutes?: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>)[];
+  /** Routes that take a body, each a sender speaking its own API (PagerDuty Events v2, Opsgenie, GitHub, Vault). */
+  bodyRoutes?: BodyRoute[];
 }
 
 const WEBHOOK_ROUTE = /^\/webhooks\/([a-z]+)$/;
@@ -46,6 +49,14 @@ function discardRest(req: IncomingMessage): void {
   req.resume();
 }
 
+function findBodyRoute(routes: BodyRoute[] | undefined, method: string, path: string): { route: BodyRoute; params: Record<string, string> } | undefined {
+  for (const route of routes ?? []) {
+    const params = route.match(method, path);
+    if (params) return { route, params };
+  }
+  return undefined;
+}
+
 /**
  * Beacon's one HTTP server: Slack, webhooks, health and metrics. Does no slow work: every POST
  * is verified, validated and queued, then answered.
@@ -69,11 +80,13 @@ export function createHttpServer(deps: HttpDeps): Server {
       for (const extra of deps.extraRoutes ?? []) if (await extra(req, res, url)) return;
       return sendJson(res, 404, { error: 'not found' });
     }
-    if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST' });
+    const method = req.method ?? '';
+    const own = method === 'POST' || method === 'PUT' ? findBodyRoute(deps.bodyRoutes, method, path) : undefined;
+    if (method !== 'POST' && !own) return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST' });
 
     const isSlack = path === '/slack/events';
     const hook = WEBHOOK_ROUTE.exec(path)?.[1];
-    const known = isSlack || (hook !== undefined && (hook === 'changes' || (ALERT_SOURCES as readonly string[]).includes(hook)));
+    const known = own || isSlack || (hook !== undefined && (hook === 'changes' || (ALERT_SOURCES as readonly string[]).includes(hook)));
     if (!known) return sendJson(res, 404, { error: 'not found' });
     if (isSlack && !deps.slack) return sendJson(res, 404, { error: 'Slack traffic arrives over Socket Mode on this install' });
 
@@ -98,11 +111,17 @@ export function createHttpServer(deps: HttpDeps): Server {
       throw err;
     }
     if (isSlack) return deps.slack!(req, res, raw);
+    if (own) {
+      const answer = await own.route.handle({ method, url, params: own.params, headers: req.headers, raw });
+      sendJson(res, answer.status, answer.body, answer.headers);
+      metrics.webhookLatency.observe({ route: own.route.name, status: String(answer.status) }, Number(process.hrtime.bigint() - started) / 1e9);
+      return;
+    }
 
     const answer: WebhookAnswer =
       hook === 'changes'
         ? await handleChangeWebhook(deps.webhooks, raw, req.headers)
-        : await handleAlertWebhook(deps.webhooks, hook as AlertSource, raw, req.headers);
+        : await handleAlertWebhook(deps.webhooks, hook as WebhookSource, raw, req.headers);
     sendJson(res, answer.status, answer.body, answer.headers);
     metrics.webhookLatency.observe({ route: hook!, status: String(answer.status) }, Number(process.hrtime.bigint() - started) / 1e9);
   }

@@ -77,7 +77,8 @@ export class AlertIntake {
         kind: resolved ? 'alert.resolved' : 'alert.firing',
         at: resolved ? (alert.endsAt ?? now.toISOString()) : alert.startsAt,
         actor: alert.source,
-        text: alert.title,
+        // A resolve by key (PagerDuty Events, Opsgenie close) carries no title of its own.
+        text: alert.title || (await store.get(id))?.title || alert.fingerprint,
         data: { fingerprint: alert.fingerprint, severity: alert.severity },
       });
     }

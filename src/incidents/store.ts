@@ -72,6 +72,8 @@ if not cur then
   return {1, 1, 1, '', flag}
 end
 local old = cjson.decode(cur)
+-- A status-only notification (a resolve or acknowledge by key) has no title: keep the alert's.
+if new.title == '' then new.title = old.title end
 new.count = (old.count or 0) + 1
 new.firstSeen = old.firstSeen
 new.lastSeen = now

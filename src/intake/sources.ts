@@ -1,7 +1,7 @@
 /**
  * Every alert source Beacon takes, by name: what the webhook routes look up.
  */
-import type { AlertSource } from '../domain.js';
+import type { WebhookSource } from '../domain.js';
 import { alertmanagerIntake } from './alertmanager.js';
 import { datadogIntake } from './datadog.js';
 import { grafanaIntake } from './grafana.js';
@@ -16,7 +16,7 @@ export { pagerdutyIntake } from './pagerduty.js';
 export { verifyGrafanaSignature, verifyPagerDutySignature } from './signatures.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each module has its own body type
-export const intakeModules: Record<AlertSource, IntakeModule<any>> = {
+export const intakeModules: Record<WebhookSource, IntakeModule<any>> = {
   alertmanager: alertmanagerIntake,
   grafana: grafanaIntake,
   datadog: datadogIntake,
