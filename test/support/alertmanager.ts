@@ -1,0 +1,134 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../src/dev/local-redis.js';
+import { waitFor } from './beacon.js';
+
+/**
+ * A real Prometheus Alertmanager for integration tests: started on a free port with the YAML
+ * config a test writes (receivers pointing at Beacon), fed alerts through its API, its log kept,
+ * stopped at the end. Generic: nothing here knows which receiver the test uses.
+ *
+ * ```ts
+ * const am = await startAlertmanager(yaml);     // throws when the binary is not installed
+ * await am.push([{ labels: { alertname: 'X' }, annotations: { summary: 'x' } }]);
+ * await waitFor(() => am.logs().includes('Notify for alerts failed'));
+ * await am.stop();
+ * ```
+ */
+
+export const NO_ALERTMANAGER =
+  'prometheus-alertmanager not found: install it (Debian/Ubuntu: apt-get install prometheus-alertmanager; CI installs it)';
+
+/** Debian names the binary prometheus-alertmanager; upstream release tarballs call it alertmanager. */
+export function findAlertmanager(): { bin: string; version: string } | undefined {
+  for (const bin of ['prometheus-alertmanager', 'alertmanager']) {
+    const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+    if (r.status === 0) {
+      const version = /version (\S+)/.exec(`${r.stdout}${r.stderr}`)?.[1] ?? 'unknown';
+      return { bin, version };
+    }
+  }
+  return undefined;
+}
+
+/** An alert as Alertmanager's `POST /api/v2/alerts` takes it. */
+export interface PushedAlert {
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  generatorURL?: string;
+  startsAt?: string;
+  endsAt?: string;
+}
+
+export interface RunningAlertmanager {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  version: string;
+  bin: string;
+  /** Pushes alerts as Prometheus does (an `endsAt` in the past ends them). */
+  push(alerts: PushedAlert[]): Promise<void>;
+  /** Re-pushes these alerts every `everyMs` (as Prometheus re-sends active alerts) until `stop` or the next call. */
+  keepPushing(alerts: PushedAlert[], everyMs?: number): void;
+  /** Stops `keepPushing`. */
+  stopPushing(): void;
+  /** Everything Alertmanager wrote to stdout and stderr (it runs with `--log.level=debug`). */
+  logs(): string;
+  /** SIGTERM (SIGKILL after 5 s), then the temporary directory goes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Alertmanager with `configYaml` as its config file, on a free port, clustering off,
+ * and waits until `/-/ready` answers. `extraArgs` are added to the command line.
+ */
+export async function startAlertmanager(configYaml: string, opts: { extraArgs?: string[]; readyTimeoutMs?: number } = {}): Promise<RunningAlertmanager> {
+  const found = findAlertmanager();
+  if (!found) throw new Error(NO_ALERTMANAGER);
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-alertmanager-'));
+  const configFile = join(dir, 'alertmanager.yml');
+  writeFileSync(configFile, configYaml);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const args = [
+    `--config.file=${configFile}`,
+    `--storage.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--cluster.listen-address=',
+    '--log.level=debug',
+    ...(opts.extraArgs ?? []),
+  ];
+  const proc: ChildProcess = spawn(found.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  let repush: NodeJS.Timeout | undefined;
+
+  const push = async (alerts: PushedAlert[]): Promise<void> => {
+    const res = await fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
+    if (res.status !== 200) throw new Error(`Alertmanager refused the alerts: ${res.status} ${await res.text()}`);
+  };
+  const stopPushing = () => {
+    if (repush) clearInterval(repush);
+    repush = undefined;
+  };
+  const stop = async (): Promise<void> => {
+    stopPushing();
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`Alertmanager exited (${proc.exitCode}): ${out}`);
+        return fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+      },
+      { what: `Alertmanager ready on ${url}`, timeout: opts.readyTimeoutMs ?? 30_000, interval: 100 },
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    url,
+    version: found.version,
+    bin: found.bin,
+    push,
+    keepPushing(alerts, everyMs = 1000) {
+      stopPushing();
+      repush = setInterval(() => void push(alerts).catch(() => {}), everyMs);
+    },
+    stopPushing,
+    logs: () => out,
+    stop,
+  };
+}
