@@ -71,7 +71,7 @@ export function createMetrics(opts: { shared?: SharedCounterStore; openIncidents
     registry,
     alertsReceived: new Counter({
       name: 'beacon_alerts_received_total',
-      help: 'Alerts received by webhook, by source and outcome (accepted, rejected, unauthorized, unavailable); this web process',
+      help: 'Alerts received, by source and outcome (accepted, rejected, unauthorized, unavailable, ignored); this web process',
       labelNames: ['source', 'outcome'] as const,
       registers: [registry],
     }),

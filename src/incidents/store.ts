@@ -72,8 +72,14 @@ if not cur then
   return {1, 1, 1, '', flag}
 end
 local old = cjson.decode(cur)
--- A status-only notification (a resolve or acknowledge by key) has no title: keep the alert's.
-if new.title == '' then new.title = old.title end
+-- A status-only notification (a resolve or acknowledge by key) has no title: it keeps the
+-- alert's title, severity and start.
+if new.title == '' then
+  new.title = old.title
+  new.severity = old.severity
+  new.startsAt = old.startsAt
+  if new.link == nil then new.link = old.link end
+end
 new.count = (old.count or 0) + 1
 new.firstSeen = old.firstSeen
 new.lastSeen = now
