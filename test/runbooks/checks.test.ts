@@ -280,3 +280,46 @@ checks:
     expectNoSecret([...results.values()]);
   });
 });
+
+describe('runStepChecks with tcp and dns checks', () => {
+  it('runs each check by its type, from a parsed runbook', async () => {
+    const port = Number(new URL(base).port);
+    const source = `---
+name: net
+title: Network
+checks:
+  port:
+    type: tcp
+    host: 127.0.0.1
+    port: ${port}
+    timeout_ms: 2000
+  name:
+    type: dns
+    name: localhost
+  auth:
+    type: http
+    url: ${base}/ok
+    expect_body: { contains: "\\"ok\\":true" }
+    headers:
+      Authorization: { env: GATEWAY_TOKEN, prefix: "Bearer " }
+---
+- [ ] The port answers {check: port}
+- [ ] The name resolves {check: name}
+- [ ] The key works and the body says ok {check: auth}
+`;
+    const { runbook, problems } = parseRunbook(source, 'net.md');
+    expect(problems).toEqual([]);
+    const results = await runStepChecks(runbook!, ctx());
+    expect(results.get('s1')?.summary).toMatch(new RegExp(`^accepts connections on 127\\.0\\.0\\.1:${port} \\(\\d+ ms\\)$`));
+    expect(results.get('s2')?.summary).toMatch(/^localhost resolves to /);
+    expect(results.get('s3')).toMatchObject({ status: 'pass', httpStatus: 200 });
+    // The /ok body echoes the token; the body was read, but only a verdict came out of it.
+    expectNoSecret([...results.values()]);
+  });
+
+  it('never throws, even for a check the schema would have refused', async () => {
+    const r = await runCheck({ type: 'tcp', host: '127.0.0.1', port: Number.NaN, timeout_ms: 500 }, ctx());
+    expect(r.status).toBe('fail');
+    expect(r.summary).toContain('could not connect to 127.0.0.1:NaN');
+  });
+});

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { probeSettings } from '../../src/runbooks/checks/index.js';
 import { parseRunbook, runbookSchema, type RunbookProblem } from '../../src/runbooks/format.js';
 import { slackMention } from '../../src/slack/blocks/user-text.js';
 
@@ -117,7 +118,7 @@ describe('parseRunbook', () => {
       ['- [ ] A {check: a}', '- [ ] B {check: b}'],
     );
     expect(problems(text)).toEqual([
-      '8: `checks.a.type` must be one of recent_changes, http, not the text "ping"',
+      '8: `checks.a.type` must be one of recent_changes, http, tcp, dns, not the text "ping"',
       '12: unknown key `timeout` in `checks.b` (did you mean `timeout_ms`?)',
     ]);
   });
@@ -228,6 +229,152 @@ describe('parseRunbook', () => {
     expect(warned.runbook?.name).toBe('api');
     const broken = parseRunbook(file(base, ['- [ ]']), 'x.md');
     expect(broken.runbook).toBeUndefined();
+  });
+});
+
+describe('checks beyond HTTP status, and probes', () => {
+  /** Problems of a runbook with one check `c` made of `lines`. */
+  const checkProblems = (lines: string[]) => problems(file([...base, 'checks:', '  c:', ...lines], ['- [ ] C {check: c}']));
+  const httpLines = ['    type: http', '    url: https://x.example.com/'];
+
+  it('parses tcp, dns, expect_body, tls_days, file headers and probe keys; every in milliseconds', () => {
+    const text = file(
+      [
+        ...base,
+        'checks:',
+        '  gw:',
+        '    type: http',
+        '    url: https://api.payment-gateway.example/v1/health',
+        '    expect_body: { json: "$.status", equals: "ok" }',
+        '    tls_days: 14',
+        '    headers:',
+        '      Authorization: { file: /run/secrets/gateway-token, prefix: "Bearer " }',
+        '    every: 30s',
+        '    open_after: 3',
+        '    title: "checkout: payment gateway rejects our credentials"',
+        '  page:',
+        '    type: http',
+        '    url: https://status.example.com/',
+        '    expect_body: { contains: "All systems operational" }',
+        '  db:',
+        '    type: tcp',
+        '    host: db.internal',
+        '    port: 5432',
+        '    timeout_ms: 2000',
+        '    every: 1m',
+        '    service: postgres',
+        '  db-name:',
+        '    type: dns',
+        '    name: db.internal',
+        '    addresses: [10.0.0.5, "2001:db8::5"]',
+      ],
+      ['- [ ] Gateway {check: gw}', '- [ ] Status page {check: page}', '- [ ] Database port {check: db}', '- [ ] Database name {check: db-name}'],
+    );
+    const result = parseRunbook(text, 'x.md');
+    expect(result.problems).toEqual([]);
+    const checks = result.runbook?.checks ?? {};
+    expect(checks.gw).toEqual({
+      type: 'http',
+      url: 'https://api.payment-gateway.example/v1/health',
+      method: 'GET',
+      expect: [200],
+      expect_body: { json: '$.status', equals: 'ok' },
+      tls_days: 14,
+      timeout_ms: 5000,
+      headers: { Authorization: { file: '/run/secrets/gateway-token', prefix: 'Bearer ' } },
+      every: 30_000,
+      open_after: 3,
+      title: 'checkout: payment gateway rejects our credentials',
+    });
+    expect(checks.page).toMatchObject({ expect_body: { contains: 'All systems operational' } });
+    expect(checks.db).toEqual({ type: 'tcp', host: 'db.internal', port: 5432, timeout_ms: 2000, every: 60_000, service: 'postgres' });
+    expect(checks['db-name']).toEqual({ type: 'dns', name: 'db.internal', addresses: ['10.0.0.5', '2001:db8::5'], timeout_ms: 5000 });
+    // Still plain JSON that re-validates, `every` and all.
+    expect(runbookSchema.parse(JSON.parse(JSON.stringify(result.runbook)))).toEqual(result.runbook);
+
+    expect(checks.gw && probeSettings(checks.gw)).toEqual({
+      everyMs: 30_000,
+      openAfter: 3,
+      closeAfter: 2,
+      title: 'checkout: payment gateway rejects our credentials',
+    });
+    expect(checks.db && probeSettings(checks.db)).toEqual({ everyMs: 60_000, openAfter: 2, closeAfter: 2, service: 'postgres' });
+    expect(checks.page && probeSettings(checks.page)).toBeUndefined();
+  });
+
+  it('does not warn about a probe no step uses: it runs on its own schedule', () => {
+    expect(problems(file([...base, 'checks:', '  port: { type: tcp, host: db.internal, port: 5432, every: 30s }', '  idle: { type: tcp, host: db.internal, port: 5432 }']))).toEqual([
+      '8: warning: check `idle` is defined but no step uses it',
+    ]);
+  });
+
+  it('says what is wrong with every, open_after and close_after', () => {
+    expect(checkProblems([...httpLines, '    every: 5s'])).toEqual(['10: `checks.c.every`: every must be at least 10s, not 5s']);
+    expect(checkProblems([...httpLines, '    every: 2d'])).toEqual(['10: `checks.c.every`: "2d" is not a duration: write it like 30s, 1m or 5m']);
+    expect(checkProblems([...httpLines, '    every: 30'])).toEqual(['10: `checks.c.every`: must be a duration with its unit, such as 30s, 1m or 5m']);
+    expect(checkProblems([...httpLines, '    every: 48h'])).toEqual(['10: `checks.c.every`: every must be at most 24h, not 48h']);
+    expect(checkProblems([...httpLines, '    every: 1m', '    open_after: 0', '    close_after: 1.5'])).toEqual([
+      '11: `checks.c.open_after`: must be at least 1',
+      '12: `checks.c.close_after` must be a whole number, not the number 1.5',
+    ]);
+    expect(checkProblems(['    type: recent_changes', '    every: 1m'])).toEqual([
+      "9: `checks.c`: `every` is for probes, and a recent_changes check cannot be one: it looks back from an incident's start (probes are http, tcp and dns checks)",
+    ]);
+  });
+
+  it('says what is wrong with expect_body and tls_days', () => {
+    expect(checkProblems([...httpLines, '    expect_body: ok'])).toEqual([
+      '10: `checks.c.expect_body`: must be a mapping: `{ contains: "text" }` or `{ json: "$.status", equals: "ok" }`',
+    ]);
+    expect(checkProblems([...httpLines, '    expect_body: { json: status, equals: ok }'])).toEqual([
+      '10: `checks.c.expect_body.json`: "status" is not a JSON path: write $.status, $.data.items[0].state or $["odd key"]',
+    ]);
+    expect(checkProblems([...httpLines, '    expect_body: { json: $.status }'])).toEqual([
+      '10: `checks.c.expect_body`: `json` needs `equals`: the value the path must hold',
+    ]);
+    expect(checkProblems([...httpLines, '    expect_body: { contians: ok }'])).toEqual([
+      '10: unknown key `contians` in `checks.c.expect_body` (did you mean `contains`?)',
+    ]);
+    expect(checkProblems([...httpLines, '    expect_body: { json: $.a, equals: [1] }'])).toEqual([
+      '10: `checks.c.expect_body.equals`: must be text, a number, true/false or null',
+    ]);
+    expect(checkProblems([...httpLines, '    method: HEAD', '    expect_body: { contains: ok }'])).toEqual([
+      '11: `checks.c.expect_body`: a HEAD request has no body to look at; use GET',
+    ]);
+    expect(checkProblems(['    type: http', '    url: http://x.example.com/', '    tls_days: 14'])).toEqual([
+      '10: `checks.c.tls_days`: needs an https:// URL: it reads the certificate',
+    ]);
+  });
+
+  it('takes header values from a file by absolute path, from env or file but not both', () => {
+    const header = (value: string) => checkProblems([...httpLines, '    headers:', `      Authorization: ${value}`]);
+    expect(header('{ file: /run/secrets/token }')).toEqual([]);
+    expect(header('{ file: secrets/token }')).toEqual([
+      '11: `checks.c.headers.Authorization.file`: "secrets/token" is not an absolute path (like /run/secrets/payment-gateway-token)',
+    ]);
+    expect(header('{ file: /run/secrets/token, env: TOKEN }')).toEqual(['11: `checks.c.headers.Authorization`: takes `env` or `file`, not both']);
+    expect(header('{ prefix: "Bearer " }')).toEqual([
+      '11: `checks.c.headers.Authorization`: says where the value comes from: `{ env: VAR_NAME }` or `{ file: /path/to/secret }`',
+    ]);
+    expect(header('{ fil: /run/secrets/token }')).toEqual(['11: unknown key `fil` in `checks.c.headers.Authorization` (did you mean `file`?)']);
+  });
+
+  it('says what is wrong with tcp and dns checks', () => {
+    expect(checkProblems(['    type: tcp', '    host: https://db.example', '    port: 99999'])).toEqual([
+      '9: `checks.c.host`: "https://db.example" is not a host name or IP address: write the name alone (api.example.com), without scheme or port',
+      '10: `checks.c.port`: must be at most 65535',
+    ]);
+    expect(checkProblems(['    type: tcp', '    host: db.example'])).toEqual(['7: missing required key `port` in `checks.c`']);
+    expect(checkProblems(['    type: tcp', '    host: 10.0.0.5', '    port: 5432', '    timeout: 100'])).toEqual([
+      '11: unknown key `timeout` in `checks.c` (did you mean `timeout_ms`?)',
+    ]);
+    expect(checkProblems(['    type: dns', '    name: 10.0.0.1', '    addresses: [10.0.0.300]'])).toEqual([
+      '9: `checks.c.name`: "10.0.0.1" is an IP address; a dns check looks up a name',
+      '10: `checks.c.addresses[0]`: "10.0.0.300" is not an IP address',
+    ]);
+    expect(checkProblems(['    type: dns', '    name: db.internal', '    addresses: []'])).toEqual([
+      '10: `checks.c.addresses`: must not be an empty list; leave it out to accept any address',
+    ]);
   });
 });
 

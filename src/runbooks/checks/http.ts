@@ -1,24 +1,16 @@
 /**
- * The `http` check: one read-only request to an integration, credentials from the environment.
- * Never follows a redirect and never reads the body, so credentials go only where the runbook
- * says and nothing the server echoes back ends up in a result.
+ * The `http` check: one read-only request to an integration, credentials from the environment
+ * or a file. Never follows a redirect, so credentials go only where the runbook says. The body
+ * is read only for `expect_body`, at most 64 KiB of it, and only a short scrubbed excerpt of it
+ * can reach a result. With `tls_days`, the certificate is read too (`tls.ts`).
  */
 import type { HttpCheck } from '../format.js';
+import { judgeBody, readBody } from './body.js';
+import { headerSource, readHeaders } from './headers.js';
 import { clip, errorText } from './scrub.js';
+import { errorCode } from './sockets.js';
+import { certificateProblem, readCertificate, withCertificate } from './tls.js';
 import type { CheckContext, CheckResult } from './types.js';
-
-/** Header values that must never be shown: each variable's value, alone and with its prefix. */
-export function headerSecrets(check: HttpCheck, env: NodeJS.ProcessEnv): string[] {
-  const out: string[] = [];
-  for (const h of Object.values(check.headers ?? {})) {
-    const v = env[h.env];
-    if (v) out.push(v, ...(h.prefix ? [`${h.prefix}${v}`] : []));
-  }
-  return out;
-}
-
-/** Header values may not hold control characters (CR/LF would split the request). */
-const BAD_HEADER_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
 /** What was sent, for the result's details. */
 interface Sent {
@@ -28,59 +20,70 @@ interface Sent {
   sources: string[];
 }
 
-/** Passes when the integration answers with an expected status; says why not otherwise. */
-export async function httpCheck(check: HttpCheck, ctx: CheckContext): Promise<CheckResult> {
-  const method = check.method ?? 'GET';
-  const timeoutMs = check.timeout_ms ?? 5000;
-  const built = requestHeaders(check, ctx.env);
+/**
+ * Passes when the integration answers with an expected status (and body, and a certificate good
+ * for `tls_days`); says why not otherwise. Every header value it reads goes into `secrets`.
+ */
+export async function httpCheck(check: HttpCheck, ctx: CheckContext, secrets: string[]): Promise<CheckResult> {
+  const built = await readHeaders(check, ctx.env, secrets);
   if ('status' in built) return built;
+  const method = check.method ?? 'GET';
   const sent: Sent = { method, target: describeUrl(check.url), sources: built.sources };
+  const timeoutMs = check.timeout_ms ?? 5000;
+  const [http, cert] = await Promise.all([
+    request(check, ctx, built.headers, sent, secrets),
+    check.tls_days !== undefined ? readCertificate(check.url, timeoutMs, ctx) : undefined,
+  ]);
+  return cert && check.tls_days !== undefined ? withCertificate(http, cert, check.tls_days, ctx.now) : http;
+}
 
+/** Sends the request and judges the answer: status, then body when `expect_body` asks. */
+async function request(check: HttpCheck, ctx: CheckContext, headers: Record<string, string>, sent: Sent, secrets: readonly string[]): Promise<CheckResult> {
+  const timeoutMs = check.timeout_ms ?? 5000;
   const doFetch = ctx.fetch ?? fetch;
   const started = performance.now();
+  const failed = (err: unknown, while_: string): CheckResult => ({
+    status: 'fail',
+    summary: notAnswering(err, check.url, timeoutMs, while_),
+    details: [`${sent.method} ${sent.target}`, ...sentLine(sent)],
+    latencyMs: Math.round(performance.now() - started),
+  });
   let res: Response;
   try {
     res = await doFetch(check.url, {
-      method,
-      headers: built.headers,
+      method: sent.method,
+      headers,
       signal: AbortSignal.timeout(timeoutMs),
       // Never follow a redirect: it would send our credentials to wherever it points.
       redirect: 'manual',
     });
   } catch (err) {
-    const latencyMs = Math.round(performance.now() - started);
-    const details = [`${method} ${sent.target}`, ...sentLine(sent)];
-    const reason = isTimeout(err) ? `timed out after ${timeoutMs}ms` : networkReason(err);
-    return { status: 'fail', summary: `integration not answering (${reason})`, details, latencyMs };
+    return failed(err, '');
   }
   const latencyMs = Math.round(performance.now() - started);
-  // The body is not read: only the status matters, and a body could echo what we sent.
-  await res.body?.cancel().catch(() => {});
-  return judgeResponse(check, res, sent, latencyMs);
+  const verdict = judgeResponse(check, res, sent, latencyMs);
+  if (verdict.status !== 'pass' || !check.expect_body) {
+    // Not read: only the status matters, and a body could echo what we sent.
+    await res.body?.cancel().catch(() => {});
+    return verdict;
+  }
+  let body: Awaited<ReturnType<typeof readBody>>;
+  try {
+    body = await readBody(res);
+  } catch (err) {
+    return failed(err, ' reading the body');
+  }
+  const judged = judgeBody(check.expect_body, body, res.status, secrets);
+  if (!judged.ok) return { ...verdict, status: 'fail', summary: judged.summary, details: [...(verdict.details ?? []), ...judged.details] };
+  return { ...verdict, summary: `${verdict.summary}, ${judged.summary}` };
 }
 
-/** The headers to send, read from the environment, or the `error` result saying which variable is missing. */
-function requestHeaders(check: HttpCheck, env: NodeJS.ProcessEnv): { headers: Record<string, string>; sources: string[] } | CheckResult {
-  const headers: Record<string, string> = {};
-  const sources: string[] = [];
-  for (const [name, h] of Object.entries(check.headers ?? {})) {
-    const value = env[h.env];
-    if (value === undefined || value === '') {
-      return {
-        status: 'error',
-        summary: `environment variable ${h.env} is not set (it holds the ${name} header); set it for Beacon's worker and run the check again`,
-      };
-    }
-    if (BAD_HEADER_VALUE.test(value) || BAD_HEADER_VALUE.test(h.prefix ?? '')) {
-      return {
-        status: 'error',
-        summary: `environment variable ${h.env} holds a value that cannot be sent as the ${name} header (a line break or control character in it)`,
-      };
-    }
-    headers[name] = `${h.prefix ?? ''}${value}`;
-    sources.push(`${name} from $${h.env}`);
-  }
-  return { headers, sources };
+/** Why the request got no answer, in words: a certificate problem as what it is. */
+function notAnswering(err: unknown, url: string, timeoutMs: number, while_: string): string {
+  if (isTimeout(err)) return `integration not answering (timed out after ${timeoutMs}ms${while_})`;
+  const code = errorCode(err);
+  const cert = code ? certificateProblem(code, new URL(url).hostname) : undefined;
+  return cert ?? `integration not answering (${networkReason(err)})`;
 }
 
 const sentLine = (sent: Sent): string[] => (sent.sources.length ? [`sent ${sent.sources.join(', ')}`] : []);
@@ -100,8 +103,8 @@ function judgeResponse(check: HttpCheck, res: Response, sent: Sent, latencyMs: n
       details: [
         ...details,
         sent.sources.length
-          ? `compare the value of ${Object.values(check.headers ?? {}).map((h) => `$${h.env}`).join(', ')} with the secret store, and who changed it`
-          : 'the check sends no credentials: add a header read from an environment variable',
+          ? `compare the value of ${Object.values(check.headers ?? {}).map(headerSource).join(', ')} with the secret store, and who changed it`
+          : 'the check sends no credentials: add a header read from an environment variable or a file',
       ],
     };
   }
@@ -142,19 +145,10 @@ const NETWORK_REASONS: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
   ETIMEDOUT: 'connection timed out',
   UND_ERR_SOCKET: 'connection closed',
-  CERT_HAS_EXPIRED: 'TLS certificate expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not match the host',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
 };
 
 /** Why a request failed, from the error's code when there is one; never the request itself. */
 function networkReason(err: unknown): string {
-  let e: unknown = err;
-  for (let depth = 0; depth < 4 && e; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return NETWORK_REASONS[code] ?? code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return errorText(err);
+  const code = errorCode(err);
+  return code ? (NETWORK_REASONS[code] ?? code) : errorText(err);
 }

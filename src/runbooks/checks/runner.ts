@@ -4,25 +4,42 @@
  *
  * `runCheck` never throws: whatever goes wrong becomes a result with status `error`. Secret
  * header values never appear in a result: nothing here logs, and every string of a result is
- * scrubbed of them before it is returned. Each check bounds its own wait (`http` by its
- * `timeout_ms`; `recent_changes` by the change store's).
+ * scrubbed of every value the check read (from the environment or a file) before it is
+ * returned. Each check bounds its own wait (`http`, `tcp` and `dns` by their `timeout_ms`;
+ * `recent_changes` by the change store's).
  */
 import type { Runbook, RunbookCheck } from '../format.js';
-import { headerSecrets, httpCheck } from './http.js';
+import { dnsCheck } from './dns.js';
+import { httpCheck } from './http.js';
 import { recentChanges } from './recent-changes.js';
 import { errorText, scrubResult } from './scrub.js';
+import { tcpCheck } from './tcp.js';
 import type { CheckContext, CheckResult } from './types.js';
 
 /** Runs one check. Never throws; never returns a secret header value. */
 export async function runCheck(check: RunbookCheck, ctx: CheckContext): Promise<CheckResult> {
-  const secrets = check.type === 'http' ? headerSecrets(check, ctx.env) : [];
+  // Filled by the check as it reads each secret, so even a throw after the read is scrubbed.
+  const secrets: string[] = [];
   let result: CheckResult;
   try {
-    result = check.type === 'recent_changes' ? await recentChanges(check, ctx) : await httpCheck(check, ctx);
+    result = await runByType(check, ctx, secrets);
   } catch (err) {
     result = { status: 'error', summary: `check failed: ${errorText(err)}` };
   }
   return scrubResult(result, secrets);
+}
+
+function runByType(check: RunbookCheck, ctx: CheckContext, secrets: string[]): Promise<CheckResult> {
+  switch (check.type) {
+    case 'recent_changes':
+      return recentChanges(check, ctx);
+    case 'http':
+      return httpCheck(check, ctx, secrets);
+    case 'tcp':
+      return tcpCheck(check);
+    case 'dns':
+      return dnsCheck(check);
+  }
 }
 
 /**

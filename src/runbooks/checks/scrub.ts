@@ -50,3 +50,16 @@ export function scrubResult(r: CheckResult, secrets: readonly string[]): CheckRe
     ...(r.httpStatus !== undefined ? { httpStatus: r.httpStatus } : {}),
   };
 }
+
+/** Runs of key-like characters with letters and digits: tokens, keys, session ids. */
+const KEY_LIKE = /[A-Za-z0-9_\-+/=]{24,}/g;
+
+/**
+ * A short, one-line excerpt of text an integration sent back (a body, a value in it): secrets
+ * scrubbed before it is cut (so no part of one survives at the cut), anything that looks like a
+ * key or token hidden, whitespace collapsed.
+ */
+export function excerpt(text: string, secrets: readonly string[], max = 80): string {
+  const scrubbed = scrubSecrets(text, secrets).replace(KEY_LIKE, (run) => (/\d/.test(run) && /[A-Za-z]/.test(run) ? '[hidden]' : run));
+  return clip(scrubbed.replace(/\s+/g, ' ').trim(), max);
+}

@@ -29,10 +29,16 @@ export interface CheckContext {
   service?: string;
   incidentStart: Date;
   now: Date;
-  /** Where `http` header values come from (the Beacon process's environment). */
+  /** Where `http` header values written `{ env: NAME }` come from (the Beacon process's environment). */
   env: NodeJS.ProcessEnv;
   /** `ChangeStore` fits: changes of a service between two times, newest first. */
   changes: { between(service: string, from: Date, to: Date): Promise<ChangeEvent[]> };
   /** Defaults to the global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * Certificate authorities the `http` check's certificate read (`tls_days`) trusts instead of
+   * the system's: for tests with a self-signed certificate (give them a `fetch` that trusts it
+   * too). Nothing in a runbook can turn certificate verification off.
+   */
+  tlsCa?: string | Buffer | (string | Buffer)[];
 }

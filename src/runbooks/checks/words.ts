@@ -18,3 +18,8 @@ export function relativeToStart(at: string | Date, start: Date): string {
 export function formatHours(hours: number): string {
   return formatDuration(hours * 3600 * 1000, 'span');
 }
+
+/** How long a check waited, for "not answering within 2 s": `150 ms`, `2 s`, `2.5 s`. */
+export function waitText(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Number((ms / 1000).toFixed(1))} s`;
+}

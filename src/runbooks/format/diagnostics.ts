@@ -6,7 +6,16 @@
  */
 import type { z } from 'zod';
 import { isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
-import { CHECK_TYPES, frontMatterSchema, httpCheckSchema, recentChangesCheckSchema } from './schema.js';
+import {
+  CHECK_TYPES,
+  dnsCheckSchema,
+  expectBodySchema,
+  frontMatterSchema,
+  httpCheckSchema,
+  PROBE_KEYS,
+  recentChangesCheckSchema,
+  tcpCheckSchema,
+} from './schema.js';
 
 export type ProblemSeverity = 'error' | 'warning';
 
@@ -147,12 +156,29 @@ function allowedKeys(raw: unknown, path: readonly PropertyKey[]): string[] {
   if (path.length === 0) return Object.keys(frontMatterSchema.shape);
   if (path.length === 1 && first === 'match') return ['service', 'alertname', 'labels'];
   if (first === 'checks' && path.length === 2) {
-    const type = (valueAt(raw, path) as { type?: unknown } | undefined)?.type;
-    if (type === 'http') return Object.keys(httpCheckSchema.shape);
-    if (type === 'recent_changes') return Object.keys(recentChangesCheckSchema.shape);
+    const type = checkTypeAt(raw, path);
+    const shape = typeof type === 'string' && Object.hasOwn(CHECK_SHAPES, type) ? CHECK_SHAPES[type as keyof typeof CHECK_SHAPES] : undefined;
+    return shape ? Object.keys(shape) : [];
   }
-  if (first === 'checks' && third === 'headers' && fourth !== undefined && path.length === 4) return ['env', 'prefix'];
+  if (first === 'checks' && third === 'expect_body' && path.length === 3) return Object.keys(expectBodySchema.shape);
+  if (first === 'checks' && third === 'headers' && fourth !== undefined && path.length === 4) return ['env', 'file', 'prefix'];
   return [];
+}
+
+const CHECK_SHAPES = {
+  http: httpCheckSchema.shape,
+  recent_changes: recentChangesCheckSchema.shape,
+  tcp: tcpCheckSchema.shape,
+  dns: dnsCheckSchema.shape,
+};
+
+const checkTypeAt = (raw: unknown, path: readonly PropertyKey[]): unknown => (valueAt(raw, path) as { type?: unknown } | undefined)?.type;
+
+/** Why a probe key is unknown on a check that cannot be a probe, or undefined. */
+function notAProbe(raw: unknown, path: readonly PropertyKey[], key: string): string | undefined {
+  if (path[0] !== 'checks' || path.length !== 2 || checkTypeAt(raw, path) !== 'recent_changes') return undefined;
+  if (!(PROBE_KEYS as readonly string[]).includes(key)) return undefined;
+  return `\`${key}\` is for probes, and a recent_changes check cannot be one: it looks back from an incident's start (probes are http, tcp and dns checks)`;
 }
 
 /**
@@ -181,6 +207,11 @@ export function describeIssue(
     case 'unrecognized_keys': {
       const allowed = allowedKeys(raw, path);
       for (const key of issue.keys) {
+        const probe = notAProbe(raw, path, key);
+        if (probe) {
+          report(lineOf([...path, key]), `\`${where}\`: ${probe}`);
+          continue;
+        }
         const hint = suggest(key, allowed);
         const list = !hint && allowed.length ? ` (allowed: ${allowed.join(', ')})` : '';
         report(lineOf([...path, key]), `unknown key \`${key}\`${where ? ` in \`${where}\`` : ''}${hint}${list}`);

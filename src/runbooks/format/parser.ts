@@ -210,11 +210,12 @@ function checkSteps(steps: readonly RawStep[], front: FrontMatter, close: number
   }
 }
 
-/** Warns about checks that no step runs. */
+/** Warns about checks that no step runs (a probe runs on its own schedule: it needs no step). */
 function checkChecksUsed(steps: readonly RawStep[], front: FrontMatter, log: ProblemLog): void {
   const used = new Set(steps.flatMap((s) => (s.check !== undefined ? [s.check] : [])));
-  for (const id of Object.keys(rawChecksOf(front.raw).checks)) {
-    if (!used.has(id)) log.warn(front.lineOf(['checks', id]), `check \`${id}\` is defined but no step uses it`);
+  for (const [id, check] of Object.entries(rawChecksOf(front.raw).checks)) {
+    const probe = isPlainObject(check) && check.every !== undefined;
+    if (!used.has(id) && !probe) log.warn(front.lineOf(['checks', id]), `check \`${id}\` is defined but no step uses it`);
   }
 }
 

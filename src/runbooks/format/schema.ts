@@ -3,6 +3,8 @@
  * `Runbook` a valid file becomes. Pure: no fs, no Slack, no Redis. `docs/runbooks.md`
  * documents the format for the people who write runbooks; keep the two in step.
  */
+import { isIP } from 'node:net';
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { SEVERITIES } from '../../domain.js';
 
@@ -62,27 +64,57 @@ export const matchSchema = z
     error: 'is empty: give `service`, `alertname` or `labels`, or remove `match`',
   });
 
-/** A header value read from the environment when the check runs, never written in the file. */
-export const headerFromEnvSchema = z.strictObject(
-  {
-    env: z.string().regex(ENV_NAME, {
-      error: (iss) => `${JSON.stringify(iss.input)} is not an environment variable name (like PAYMENT_GATEWAY_TOKEN)`,
-    }),
-    /** Written before the variable's value, e.g. `"Bearer "`. A scheme, not a secret. */
-    prefix: z
-      .string()
-      .refine((p) => p.length <= 24 && !/[A-Za-z0-9_\-+/=]{16,}/.test(p), {
-        error: 'must be a short scheme like "Bearer "; the secret goes in the environment variable',
-      })
-      .optional(),
-  },
-  {
-    error: (iss) =>
-      iss.code === 'invalid_type' && iss.input !== undefined && (typeof iss.input !== 'object' || iss.input === null)
-        ? 'inline value: header values (secrets above all) come only from environment variables; write `{ env: VAR_NAME, prefix: "Bearer " }`'
-        : undefined,
-  },
-);
+/** For rules across keys: judged only once every key is right, so a typo is not reported twice. */
+const ONLY_WHEN_VALID = { when: (p: z.core.ParsePayload) => p.issues.length === 0 };
+
+/** A secret's file path: absolute, so it does not depend on where the worker was started. */
+const secretFilePath = z
+  .string()
+  .max(1000)
+  .refine((p) => isAbsolute(p) && !/[\u0000-\u001f]/.test(p), {
+    error: (iss) => `${JSON.stringify(iss.input)} is not an absolute path (like /run/secrets/payment-gateway-token)`,
+  });
+
+/**
+ * A header value read when the check runs, never written in the file: from an environment
+ * variable of the Beacon process (`env`) or from a file (`file`, re-read at every run, so a
+ * rotated secret is used without a restart).
+ */
+export const headerValueSchema = z
+  .strictObject(
+    {
+      env: z
+        .string()
+        .regex(ENV_NAME, {
+          error: (iss) => `${JSON.stringify(iss.input)} is not an environment variable name (like PAYMENT_GATEWAY_TOKEN)`,
+        })
+        .optional(),
+      file: secretFilePath.optional(),
+      /** Written before the value, e.g. `"Bearer "`. A scheme, not a secret. */
+      prefix: z
+        .string()
+        .refine((p) => p.length <= 24 && !/[A-Za-z0-9_\-+/=]{16,}/.test(p), {
+          error: 'must be a short scheme like "Bearer "; the secret goes in the environment variable',
+        })
+        .optional(),
+    },
+    {
+      error: (iss) =>
+        iss.code === 'invalid_type' && iss.input !== undefined && (typeof iss.input !== 'object' || iss.input === null)
+          ? 'inline value: header values (secrets above all) come only from environment variables; write `{ env: VAR_NAME, prefix: "Bearer " }`'
+          : undefined,
+    },
+  )
+  .superRefine((h, ctx) => {
+    if (h.env === undefined && h.file === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'says where the value comes from: `{ env: VAR_NAME }` or `{ file: /path/to/secret }`' });
+    } else if (h.env !== undefined && h.file !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'takes `env` or `file`, not both' });
+    }
+  }, ONLY_WHEN_VALID);
+/** The name it had when header values came only from the environment. */
+export const headerFromEnvSchema = headerValueSchema;
+export type HeaderValue = z.infer<typeof headerValueSchema>;
 
 const httpUrlSchema = z
   .string()
@@ -114,6 +146,97 @@ const httpUrlSchema = z
   });
 
 const httpStatus = z.number().int().min(100).max(599);
+const timeoutMs = z.number().int().min(100).max(30_000).default(5000);
+
+/** `$.status`, `$.data.items[0].state`, `$["odd key"]`: a JSON path of names and list indexes. */
+export const JSON_PATH = /^\$(?:\.[A-Za-z_$][\w$-]*|\[\d{1,6}\]|\["[^"\\]{1,100}"\])+$/;
+type JsonScalar = string | number | boolean | null;
+
+/** `expect_body`: a text the body must contain, or a JSON path whose value must equal `equals`. */
+export const expectBodySchema = z
+  .strictObject(
+    {
+      contains: z.string().min(1, { error: 'must not be empty' }).max(200).optional(),
+      json: z
+        .string()
+        .regex(JSON_PATH, {
+          error: (iss) => `${JSON.stringify(iss.input)} is not a JSON path: write $.status, $.data.items[0].state or $["odd key"]`,
+        })
+        .optional(),
+      equals: z
+        .custom<JsonScalar>((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v), {
+          error: 'must be text, a number, true/false or null',
+        })
+        .optional(),
+    },
+    {
+      error: (iss) =>
+        iss.code === 'invalid_type' && iss.input !== undefined
+          ? 'must be a mapping: `{ contains: "text" }` or `{ json: "$.status", equals: "ok" }`'
+          : undefined,
+    },
+  )
+  .superRefine((b, ctx) => {
+    if ((b.contains === undefined) === (b.json === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'takes either `contains: "text"` or `json: "$.path"` with `equals`' });
+    } else if (b.json !== undefined && !('equals' in b)) {
+      ctx.addIssue({ code: 'custom', message: '`json` needs `equals`: the value the path must hold' });
+    } else if (b.contains !== undefined && 'equals' in b) {
+      ctx.addIssue({ code: 'custom', message: '`equals` goes with `json`, not with `contains`' });
+    }
+  }, ONLY_WHEN_VALID);
+export type ExpectBody = z.infer<typeof expectBodySchema>;
+
+/** Probes run at most this often, and at least once a day. */
+export const MIN_EVERY_MS = 10_000;
+const MAX_EVERY_MS = 24 * 3600_000;
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3600_000 };
+
+/** Milliseconds of `30s`, `1m`, `5m`, `2h`; undefined for anything else. */
+export function durationMs(text: string): number | undefined {
+  const m = /^(\d{1,6})\s*([smh])$/.exec(text.trim());
+  return m?.[1] && m[2] ? Number(m[1]) * (UNIT_MS[m[2]] ?? 0) : undefined;
+}
+
+/** `every` as written in a file (`30s`, `1m`, `5m`), parsed into milliseconds. */
+const everyInFile = z
+  .string({ error: 'must be a duration with its unit, such as 30s, 1m or 5m' })
+  .transform((s, ctx) => {
+    const ms = durationMs(s);
+    const problem =
+      ms === undefined
+        ? `${JSON.stringify(s)} is not a duration: write it like 30s, 1m or 5m`
+        : ms < MIN_EVERY_MS
+          ? `every must be at least 10s, not ${s}`
+          : ms > MAX_EVERY_MS
+            ? `every must be at most 24h, not ${s}`
+            : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    return ms ?? 0;
+  });
+/** `every` of a parsed runbook (plain JSON in job payloads): milliseconds. */
+const everyParsed = z.number().int().min(MIN_EVERY_MS).max(MAX_EVERY_MS);
+
+/** Keys that make a check a probe: run on a schedule, raising an alert after failures in a row. */
+function probeFields<E extends z.ZodType<number, unknown>>(every: E) {
+  const times = z.number().int().min(1).max(100).optional();
+  return { every: every.optional(), open_after: times, close_after: times, title: text(150).optional(), service: text(200).optional() };
+}
+/** Probe keys, for the message that a `recent_changes` check cannot be a probe. */
+export const PROBE_KEYS = ['every', 'open_after', 'close_after', 'title'] as const;
+
+/** A host to connect to: a DNS name or an IP address, without scheme or port. */
+const HOSTNAME = /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const hostSchema = z.string().refine((h) => HOSTNAME.test(h) || isIP(h) !== 0, {
+  error: (iss) => `${JSON.stringify(iss.input)} is not a host name or IP address: write the name alone (api.example.com), without scheme or port`,
+});
+const dnsNameSchema = z.string().refine((h) => HOSTNAME.test(h) && isIP(h) === 0, {
+  error: (iss) =>
+    typeof iss.input === 'string' && isIP(iss.input)
+      ? `${JSON.stringify(iss.input)} is an IP address; a dns check looks up a name`
+      : `${JSON.stringify(iss.input)} is not a DNS name: write the name alone (db.internal), without scheme or port`,
+});
+const ipSchema = z.string().refine((a) => isIP(a) !== 0, { error: (iss) => `${JSON.stringify(iss.input)} is not an IP address` });
 
 /** `recent_changes`: the deploys and config changes Beacon received for the service. */
 export const recentChangesCheckSchema = z.strictObject({
@@ -124,33 +247,68 @@ export const recentChangesCheckSchema = z.strictObject({
   service: text(200).optional(),
 });
 
-/** `http`: one read-only request; passes when the status is one of `expect`. */
-export const httpCheckSchema = z.strictObject({
-  type: z.literal('http'),
-  url: httpUrlSchema,
-  method: z
-    .preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(['GET', 'HEAD', 'OPTIONS', 'POST']))
-    .default('GET'),
-  /** Accepted status codes. */
-  expect: z
-    .preprocess((v) => (typeof v === 'number' ? [v] : v), z.array(httpStatus).min(1))
-    .default([200]),
-  timeout_ms: z.number().int().min(100).max(30_000).default(5000),
-  headers: z
-    .record(
-      z.string().regex(HEADER_NAME, { error: 'is not a valid HTTP header name' }),
-      headerFromEnvSchema,
-    )
-    .default({}),
-});
+/** The checks of a runbook, with `every` read by `every` (text in a file, milliseconds once parsed). */
+function checkSchemas<E extends z.ZodType<number, unknown>>(every: E) {
+  /** `http`: one read-only request; passes when the status is one of `expect` (and the body and certificate hold). */
+  const http = z
+    .strictObject({
+      type: z.literal('http'),
+      url: httpUrlSchema,
+      method: z
+        .preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(['GET', 'HEAD', 'OPTIONS', 'POST']))
+        .default('GET'),
+      /** Accepted status codes. */
+      expect: z.preprocess((v) => (typeof v === 'number' ? [v] : v), z.array(httpStatus).min(1)).default([200]),
+      /** What the body of an expected answer must hold. */
+      expect_body: expectBodySchema.optional(),
+      /** Fail when the certificate expires within this many days. */
+      tls_days: z.number().int().min(1).max(365).optional(),
+      timeout_ms: timeoutMs,
+      headers: z.record(z.string().regex(HEADER_NAME, { error: 'is not a valid HTTP header name' }), headerValueSchema).default({}),
+      ...probeFields(every),
+    })
+    .superRefine((c, ctx) => {
+      if (c.tls_days !== undefined && !/^https:/i.test(c.url)) {
+        ctx.addIssue({ code: 'custom', path: ['tls_days'], message: 'needs an https:// URL: it reads the certificate' });
+      }
+      if (c.expect_body && c.method === 'HEAD') {
+        ctx.addIssue({ code: 'custom', path: ['expect_body'], message: 'a HEAD request has no body to look at; use GET' });
+      }
+    });
+  /** `tcp`: a connection to `host:port` within the timeout. */
+  const tcp = z.strictObject({
+    type: z.literal('tcp'),
+    host: hostSchema,
+    port: z.number().int().min(1).max(65_535),
+    timeout_ms: timeoutMs,
+    ...probeFields(every),
+  });
+  /** `dns`: the name resolves, and only to `addresses` when they are given. */
+  const dns = z.strictObject({
+    type: z.literal('dns'),
+    name: dnsNameSchema,
+    addresses: z.array(ipSchema).min(1, { error: 'must not be an empty list; leave it out to accept any address' }).optional(),
+    timeout_ms: timeoutMs,
+    ...probeFields(every),
+  });
+  return { http, tcp, dns, check: z.discriminatedUnion('type', [recentChangesCheckSchema, http, tcp, dns]) };
+}
 
-/** One automated check of the `checks` map, told apart by its `type`. */
-export const checkSchema = z.discriminatedUnion('type', [recentChangesCheckSchema, httpCheckSchema]);
+const inFile = checkSchemas(everyInFile);
+export const httpCheckSchema = inFile.http;
+export const tcpCheckSchema = inFile.tcp;
+export const dnsCheckSchema = inFile.dns;
+/** One automated check of the `checks` map as written, told apart by its `type`. */
+export const checkSchema = inFile.check;
+/** A check of a parsed runbook (`every` already in milliseconds). */
+const parsedCheckSchema = checkSchemas(everyParsed).check;
 export type RunbookCheck = z.infer<typeof checkSchema>;
 export type RecentChangesCheck = z.infer<typeof recentChangesCheckSchema>;
 export type HttpCheck = z.infer<typeof httpCheckSchema>;
+export type TcpCheck = z.infer<typeof tcpCheckSchema>;
+export type DnsCheck = z.infer<typeof dnsCheckSchema>;
 /** Every check `type`, for messages; keep in step with `checkSchema`. */
-export const CHECK_TYPES = ['recent_changes', 'http'] as const;
+export const CHECK_TYPES = ['recent_changes', 'http', 'tcp', 'dns'] as const;
 
 /** The YAML front matter of a runbook file, as written. */
 export const frontMatterSchema = z.strictObject({
@@ -209,7 +367,7 @@ export const runbookSchema = z.object({
   /** User group IDs (`S…`) and user IDs, in file order (the Slack renderer mentions each). */
   escalation: z.array(z.string()),
   severity: z.enum(SEVERITIES).optional(),
-  checks: z.record(z.string(), checkSchema),
+  checks: z.record(z.string(), parsedCheckSchema),
   steps: z.array(stepSchema),
   /** The file it came from, for messages and logs. */
   file: z.string(),
