@@ -67,5 +67,8 @@ module.exports = {
     // (NodeNext: a `./x.js` specifier names the `./x.ts` source). Should an import still not
     // resolve, `not-to-unresolvable` fails the run instead of it passing unchecked.
     tsConfig: { fileName: path.join(__dirname, 'tsconfig.json') },
+    // Packages that declare their entry only through package.json `exports` (@octokit/*) resolve
+    // as Node resolves them.
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'node', 'default'] },
   },
 };
