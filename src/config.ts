@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -134,9 +135,77 @@ export interface Config {
   runbooksDir: string;
   logLevel: Env['LOG_LEVEL'];
   worker: { concurrency: number; lockSeconds: number };
+  /** Every value read from a `<NAME>_FILE`, scrubbed from logs whether or not a field above holds it. */
+  secretsFromFiles: string[];
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * Every secret that may also come from a file as `<NAME>_FILE` (interface.md, "More
+ * environment"): a vault agent or a Kubernetes secret mounts it, Beacon reads it at start.
+ */
+export const FILE_SECRETS = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'SLACK_CLIENT_SECRET',
+  'WEBHOOK_TOKEN',
+  'PAGERDUTY_WEBHOOK_SECRET',
+  'GRAFANA_WEBHOOK_SECRET',
+  'GITHUB_WEBHOOK_SECRET',
+  'PAGERDUTY_ROUTING_KEYS',
+  'OPSGENIE_API_KEYS',
+  'SESSION_SECRET',
+] as const;
+
+/** Reads a file's text; throws what `fs.readFileSync` throws. */
+export type ReadSecretFile = (path: string) => string;
+
+export interface ResolvedEnv {
+  /** The environment with each `<NAME>_FILE` replaced by `<NAME>` holding the file's value. */
+  env: NodeJS.ProcessEnv;
+  /** The values read from files, for the log scrubber (some have no config field yet). */
+  fromFiles: string[];
+  /** The names whose value came from a file, for messages. */
+  names: string[];
+}
+
+const readUtf8: ReadSecretFile = (path) => readFileSync(path, 'utf8');
+
+/**
+ * The `<NAME>_FILE` step, before the schema sees the environment. Pure but for `read`. One
+ * trailing newline (`\n` or `\r\n`) is dropped, as `echo` and editors leave one. Throws
+ * `ConfigError` (one line) when both `X` and `X_FILE` are set, or when the file cannot be read or
+ * is empty; the message names the variable and the path, never what the file holds.
+ */
+export function resolveSecretFiles(env: NodeJS.ProcessEnv, read: ReadSecretFile = readUtf8): ResolvedEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  const fromFiles: string[] = [];
+  const names: string[] = [];
+  for (const name of FILE_SECRETS) {
+    const fileVar = `${name}_FILE`;
+    const path = env[fileVar];
+    delete out[fileVar];
+    if (path === undefined || path === '') continue;
+    if (env[name] !== undefined && env[name] !== '') {
+      throw new ConfigError(`config: both ${name} and ${fileVar} are set; set only one of them`);
+    }
+    let text: string;
+    try {
+      text = read(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ConfigError(`config: ${fileVar} names a file that cannot be read: ${path} (${code ?? 'read failed'})`);
+    }
+    const value = text.replace(/\r?\n$/, '');
+    if (value === '') throw new ConfigError(`config: ${fileVar} names an empty file: ${path}`);
+    out[name] = value;
+    fromFiles.push(value);
+    names.push(name);
+  }
+  return { env: out, fromFiles, names };
+}
 
 const describe: Record<string, string> = {
   SLACK_BOT_TOKEN: 'the xoxb- bot token of the Slack app',
@@ -145,18 +214,21 @@ const describe: Record<string, string> = {
 };
 
 function required(name: string): never {
-  throw new ConfigError(`config: ${name} is required (${describe[name] ?? 'see README'})`);
+  throw new ConfigError(`config: ${name} is required (${describe[name] ?? 'see README'}; or ${name}_FILE naming a file that holds it)`);
 }
 
 /**
  * Parses the environment for one role. Throws `ConfigError` whose message is one line naming
  * the variable; the entry point prints it and exits non-zero.
  */
-export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
-  const parsed = envSchema.safeParse(env);
+export function loadConfig(env: NodeJS.ProcessEnv, role: Role, read: ReadSecretFile = readUtf8): Config {
+  const resolved = resolveSecretFiles(env, read);
+  const parsed = envSchema.safeParse(resolved.env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`config: ${String(issue.path[0] ?? '?')} ${issue.message}`);
+    const name = String(issue.path[0] ?? '?');
+    const from = resolved.names.includes(name) ? ` (read from ${name}_FILE)` : '';
+    throw new ConfigError(`config: ${name} ${issue.message}${from}`);
   }
   const e = parsed.data;
   if (!e.SLACK_BOT_TOKEN) required('SLACK_BOT_TOKEN');
@@ -199,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
     runbooksDir: e.RUNBOOKS_DIR,
     logLevel: e.LOG_LEVEL,
     worker: { concurrency: e.WORKER_CONCURRENCY, lockSeconds: e.JOB_LOCK_SECONDS },
+    secretsFromFiles: resolved.fromFiles,
   };
 }
 
@@ -215,6 +288,7 @@ export function secretValues(config: Config): string[] {
     ...config.senders.pagerdutyRoutingKeys.map((k) => k.key),
     ...config.senders.opsgenieApiKeys,
     passwordOf(config.redis.url),
+    ...config.secretsFromFiles,
   ].filter((s): s is string => typeof s === 'string' && s.length >= 4);
 }
 
