@@ -42,6 +42,7 @@ export const jobIds = {
   alert: (delivery: string, i: number) => `al-${delivery}-${i}`,
   change: (changeId: string) => `ch-${changeId}`,
   summaryScheduler: (incidentId: string) => `summary-${incidentId}`,
+  probeScheduler: (probeId: string) => `probe-${probeId}`,
   alertsDedup: (incidentId: string) => `alerts-${incidentId}`,
   cardDedup: (incidentId: string) => `card-${incidentId}`,
 } as const;

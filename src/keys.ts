@@ -82,6 +82,14 @@ export class Keys {
   changeIds(service: string): string {
     return `${this.prefix}:{changes:${digest(service.toLowerCase())}}:ids`;
   }
+  /** Every probe's state (failures and passes in a row, last result), one hash field per probe. */
+  probes(): string {
+    return `${this.prefix}:probes`;
+  }
+  /** Held while one worker runs a probe: two workers never run it at the same moment. */
+  probeLock(probeId: string): string {
+    return `${this.prefix}:probe-lock:${probeId}`;
+  }
   /** Cluster-wide counters (jobs, Slack calls) that every worker adds to. */
   metrics(): string {
     return `${this.prefix}:metrics`;

@@ -52,7 +52,16 @@ export class SharedCounters {
 }
 
 /** Every Prometheus series Beacon exposes, on one registry per process. */
-export function createMetrics(opts: { shared?: SharedCounterStore; openIncidents?: () => Promise<{ severity: Severity }[]> } = {}) {
+/** What `/metrics` shows of each probe: the latest run of it, by any worker. */
+export interface ProbeReading {
+  runbook: string;
+  check: string;
+  state?: { lastRunAt?: string; lastDurationMs?: number; last?: { status: string } };
+}
+
+export function createMetrics(
+  opts: { shared?: SharedCounterStore; openIncidents?: () => Promise<{ severity: Severity }[]>; probes?: () => Promise<ProbeReading[]> } = {},
+) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'beacon_' });
   const fromShared = (name: string) =>
@@ -102,6 +111,37 @@ export function createMetrics(opts: { shared?: SharedCounterStore; openIncidents
       registers: [registry],
       collect: fromShared('slack'),
     }),
+    probeRuns: new Counter({
+      name: 'beacon_probe_runs_total',
+      help: 'Probe runs by runbook, check and outcome (pass, fail, error), summed over every worker process',
+      labelNames: ['runbook', 'check', 'outcome'] as const,
+      registers: [registry],
+      collect: fromShared('probe_runs'),
+    }),
+    probeUp: new Gauge({
+      name: 'beacon_probe_up',
+      help: 'Whether the latest run of a probe passed (1) or not (0); absent before its first run',
+      labelNames: ['runbook', 'check'] as const,
+      registers: [registry],
+      async collect() {
+        const all = await readProbes(opts.probes);
+        if (!all) return;
+        this.reset();
+        for (const p of all) if (p.state?.last) this.set({ runbook: p.runbook, check: p.check }, p.state.last.status === 'pass' ? 1 : 0);
+      },
+    }),
+    probeDuration: new Gauge({
+      name: 'beacon_probe_duration_seconds',
+      help: 'How long the latest run of a probe took',
+      labelNames: ['runbook', 'check'] as const,
+      registers: [registry],
+      async collect() {
+        const all = await readProbes(opts.probes);
+        if (!all) return;
+        this.reset();
+        for (const p of all) if (p.state?.lastDurationMs !== undefined) this.set({ runbook: p.runbook, check: p.check }, p.state.lastDurationMs / 1000);
+      },
+    }),
     openIncidents: new Gauge({
       name: 'beacon_open_incidents',
       help: 'Open incidents by severity',
@@ -119,3 +159,7 @@ export function createMetrics(opts: { shared?: SharedCounterStore; openIncidents
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+async function readProbes(read: (() => Promise<ProbeReading[]>) | undefined): Promise<ProbeReading[] | null> {
+  return read ? read().catch(() => null) : null;
+}

@@ -10,6 +10,9 @@ import { createHttpServer } from './http/server.js';
 import { senderRoutes } from './http/sender-routes.js';
 import { QUEUES, type JobServices } from './jobs/catalog.js';
 import { startWorkers } from './jobs/workers.js';
+import { probeAlerts, syncProbeSchedules } from './jobs/probe-schedules.js';
+import { ProbeService, listProbes } from './probes/service.js';
+import { ProbeStore } from './probes/store.js';
 import { Queues } from './jobs/queues.js';
 import { bullScheduler } from './jobs/scheduler.js';
 import { ReportService } from './reports/service.js';
@@ -70,8 +73,17 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
     runbooks: () => runbooks,
     userNames: (ids) => lookups.userNames(ids),
   };
+  const probeStore = new ProbeStore(redis, keys);
   const metrics =
-    opts.metrics ?? createMetrics({ shared: redisCounterStore(redis, keys), openIncidents: () => store.listOpen(1000) });
+    opts.metrics ??
+    createMetrics({
+      shared: redisCounterStore(redis, keys),
+      openIncidents: () => store.listOpen(1000),
+      probes: async () => {
+        const states = await probeStore.all();
+        return listProbes(runbooks).map((p) => ({ runbook: p.runbook.name, check: p.checkName, state: states.get(p.id) }));
+      },
+    });
   // Not fatal: /readyz says 503 and webhooks answer 503 until Redis is there.
   if (!(await whenReady(redis, 5000))) log.warn('Redis is not reachable yet; answering 503 until it is');
   else await checkEvictionPolicy(redis, log);
@@ -180,8 +192,9 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
     log: log.child({ mod: 'slack' }),
     observe: (method, outcome) => counters.inc('slack', { method, outcome }),
   });
-  const services = workerServices({ config, log, now, redis, keys, queues, lockDurationMs, chat: createChat(slack) });
+  const services = workerServices({ config, log, now, redis, keys, queues, lockDurationMs, chat: createChat(slack), counters });
   const workers = startWorkers({ connection: redis, keys, services, concurrency: config.worker.concurrency, lockDurationMs, counters, log });
+  await syncProbeSchedules(queues, services.probes.probes(), log.child({ mod: 'probes' }));
   log.info({ queues: Object.values(QUEUES), concurrency: config.worker.concurrency }, 'worker running');
   return {
     workers,
@@ -205,6 +218,7 @@ interface ServiceParts {
   queues: Queues;
   lockDurationMs: number;
   chat: Chat;
+  counters: SharedCounters;
 }
 
 /** The stores and services the worker's jobs hand their work to. */
@@ -216,6 +230,7 @@ function workerServices(p: ServiceParts): JobServices {
   const checklists = new ChecklistStore(redis, keys);
   const runbookSet = loadRunbookSet(config.runbooksDir, log);
   const scheduler = bullScheduler(p.queues);
+  const probeStore = new ProbeStore(redis, keys);
   const runbooks = new RunbookRuntime({
     runbooks: () => runbookSet,
     checklists,
@@ -227,6 +242,7 @@ function workerServices(p: ServiceParts): JobServices {
     env: process.env,
     now,
     log: log.child({ mod: 'runbooks' }),
+    probeResult: async (runbook, check) => (await probeStore.get(`${runbook}:${check}`)).last,
   });
   const reports = new ReportService({
     sources: { incidents: store, timeline, changes, checklists, runbooks: () => runbookSet, userNames: (ids) => chat.userNames(ids) },
@@ -243,7 +259,17 @@ function workerServices(p: ServiceParts): JobServices {
     summaryIntervalMinutes: config.incidents.summaryIntervalMinutes,
   };
   const incidents = new IncidentService({ runbooks, store, timeline, chat, scheduler, log: log.child({ mod: 'incidents' }), now, settings });
-  return { incidents, changes, runbooks, reports };
+  const probes = new ProbeService({
+    runbooks: () => runbookSet,
+    store: probeStore,
+    alerts: probeAlerts(p.queues),
+    changes,
+    env: process.env,
+    now,
+    log: log.child({ mod: 'probes' }),
+    observe: (probe, outcome) => p.counters.inc('probe_runs', { runbook: probe.runbook.name, check: probe.checkName, outcome }),
+  });
+  return { incidents, changes, runbooks, reports, probes };
 }
 
 /**

@@ -71,6 +71,7 @@ export class IncidentOpening {
       inc = await ensurePosted(this.d, inc, 'changes', () => view);
     }
     if (runbooks && runbook && !inc.slack.messages.checklist) {
+      await runbooks.seedFromProbe(inc, runbook);
       const view = await runbooks.checklistView(inc, runbook);
       inc = await ensurePosted(this.d, inc, 'checklist', () => view);
     }

@@ -6,6 +6,7 @@ import { declarationSchema } from '../incidents/opening.js';
 import { jobIds } from '../ids.js';
 import type { ChangeStore } from '../changes/store.js';
 import type { IncidentService } from '../incidents/service.js';
+import type { ProbeService } from '../probes/service.js';
 import type { ReportService } from '../reports/service.js';
 import type { RunbookRuntime } from '../runbooks/runtime.js';
 
@@ -33,6 +34,7 @@ export interface JobServices {
   changes: ChangeStore;
   runbooks: RunbookRuntime;
   reports: ReportService;
+  probes: ProbeService;
 }
 
 export interface JobSpec<S extends z.ZodType = z.ZodType> {
@@ -166,6 +168,14 @@ export const JOBS = {
     schema: z.object({ incidentId: z.string().min(1), reason: z.enum(['resolved', 'asked']), runId: z.string().min(1) }),
     id: (data) => jobIds.postmortem(data.runId),
     handler: (data, s) => s.reports.postPostmortem(data.incidentId, { runId: data.runId, reason: data.reason }),
+  }),
+  /** One run of a probe, from its job scheduler (one per probe, `every` apart, spread by offset). */
+  'probe.run': defineJob({
+    queue: QUEUES.timers,
+    schema: z.object({ runbook: z.string().min(1).max(64), check: z.string().min(1).max(64) }),
+    // A run that fails is not retried: the next period runs it again.
+    options: () => ({ attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } }),
+    handler: (data, s) => s.probes.run(data.runbook, data.check),
   }),
   /** A `:pushpin:` reaction in an incident channel. */
   'timeline.pin': defineJob({

@@ -7,7 +7,7 @@ import { postOnce } from '../incidents/post-once.js';
 import { ok, refuse, type Result } from '../result.js';
 import type { TimelineStore } from '../timeline/store.js';
 import type { ChecklistStore } from './checklist-store.js';
-import { runStepChecks } from './checks/index.js';
+import { runStepChecks, type CheckResult } from './checks/index.js';
 import type { Runbook } from './format.js';
 import { findRunbook, matchRunbook } from './match.js';
 import type { RunbookChat, RunbookView, StepToggle } from './ports.js';
@@ -27,6 +27,8 @@ export interface RunbookRuntimeDeps {
   env: NodeJS.ProcessEnv;
   now: () => Date;
   log: Logger;
+  /** The latest result of a probe (runbook, check), for an incident a probe opened. */
+  probeResult?: (runbook: string, check: string) => Promise<CheckResult | undefined>;
 }
 
 /**
@@ -44,7 +46,9 @@ export class RunbookRuntime {
   async mainRunbook(inc: Incident): Promise<Runbook | undefined> {
     const attached = await this.d.checklists.runbooks(inc.id);
     if (attached[0]) return findRunbook(this.d.runbooks(), attached[0]);
-    const rb = matchRunbook(this.d.runbooks(), {
+    // A probe's alert names its runbook.
+    const named = inc.labels.beacon_runbook ? findRunbook(this.d.runbooks(), inc.labels.beacon_runbook) : undefined;
+    const rb = named ?? matchRunbook(this.d.runbooks(), {
       ...(inc.service ? { service: inc.service } : {}),
       ...(inc.labels.alertname ? { alertname: inc.labels.alertname } : {}),
       labels: inc.labels,
@@ -112,6 +116,29 @@ export class RunbookRuntime {
       text: c.summary,
       data: { id: c.id, kind: c.kind, service: c.service, ...(c.version ? { version: c.version } : {}), ...(c.link ? { link: c.link } : {}) },
     });
+  }
+
+  /**
+   * An incident a probe opened shows the probe's failing result on the steps of that check from
+   * its first message: what failed is the first thing a responder reads.
+   */
+  async seedFromProbe(inc: Incident, rb: Runbook): Promise<void> {
+    const check = inc.labels.beacon_probe;
+    if (!check || inc.labels.beacon_runbook !== rb.name || !this.d.probeResult) return;
+    const result = await this.d.probeResult(rb.name, check);
+    if (!result) return;
+    const at = this.d.now();
+    for (const step of rb.steps.filter((s) => s.check === check)) {
+      await this.d.checklists.setCheckResult(inc.id, rb.name, step.id, result, at);
+      await this.d.timeline.append(inc.id, {
+        id: `check:${rb.name}:${step.id}:probe`,
+        kind: 'check.result',
+        at: at.toISOString(),
+        actor: 'beacon',
+        text: result.summary,
+        data: { runbook: rb.name, stepId: step.id, check, status: result.status, step: step.text },
+      });
+    }
   }
 
   async checklistView(inc: Incident, rb: Runbook): Promise<RunbookView> {
