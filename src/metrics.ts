@@ -133,37 +133,37 @@ export type Metrics = ReturnType<typeof createMetrics>;
 /** The probes' series: runs counted by every worker, the latest run's verdict and duration. */
 function probeMetrics(registry: Registry, runsFromShared: (this: Counter<string>) => Promise<void>, read?: () => Promise<ProbeReading[]>) {
   return {
-  probeRuns: new Counter({
-    name: 'beacon_probe_runs_total',
-    help: 'Probe runs by runbook, check and outcome (pass, fail, error), summed over every worker process',
-    labelNames: ['runbook', 'check', 'outcome'] as const,
-    registers: [registry],
-    collect: runsFromShared,
-  }),
-  probeUp: new Gauge({
-    name: 'beacon_probe_up',
-    help: 'Whether the latest run of a probe passed (1) or not (0); absent before its first run',
-    labelNames: ['runbook', 'check'] as const,
-    registers: [registry],
-    async collect() {
-      const all = await readProbes(read);
-      if (!all) return;
-      this.reset();
-      for (const p of all) if (p.state?.last) this.set({ runbook: p.runbook, check: p.check }, p.state.last.status === 'pass' ? 1 : 0);
-    },
-  }),
-  probeDuration: new Gauge({
-    name: 'beacon_probe_duration_seconds',
-    help: 'How long the latest run of a probe took',
-    labelNames: ['runbook', 'check'] as const,
-    registers: [registry],
-    async collect() {
-      const all = await readProbes(read);
-      if (!all) return;
-      this.reset();
-      for (const p of all) if (p.state?.lastDurationMs !== undefined) this.set({ runbook: p.runbook, check: p.check }, p.state.lastDurationMs / 1000);
-    },
-  }),
+    probeRuns: new Counter({
+      name: 'beacon_probe_runs_total',
+      help: 'Probe runs by runbook, check and outcome (pass, fail, error), summed over every worker process',
+      labelNames: ['runbook', 'check', 'outcome'] as const,
+      registers: [registry],
+      collect: runsFromShared,
+    }),
+    probeUp: new Gauge({
+      name: 'beacon_probe_up',
+      help: 'Whether the latest run of a probe passed (1) or not (0); absent before its first run',
+      labelNames: ['runbook', 'check'] as const,
+      registers: [registry],
+      async collect() {
+        const all = await readProbes(read);
+        if (!all) return;
+        this.reset();
+        for (const p of all) if (p.state?.last) this.set({ runbook: p.runbook, check: p.check }, p.state.last.status === 'pass' ? 1 : 0);
+      },
+    }),
+    probeDuration: new Gauge({
+      name: 'beacon_probe_duration_seconds',
+      help: 'How long the latest run of a probe took',
+      labelNames: ['runbook', 'check'] as const,
+      registers: [registry],
+      async collect() {
+        const all = await readProbes(read);
+        if (!all) return;
+        this.reset();
+        for (const p of all) if (p.state?.lastDurationMs !== undefined) this.set({ runbook: p.runbook, check: p.check }, p.state.lastDurationMs / 1000);
+      },
+    }),
   };
 }
 
