@@ -4,18 +4,20 @@
  * that dies half-way still leaves what it measured.
  *
  * Figures (bench/figures/, one module each; all of them, in this order, by default):
- *   ingest, storm, slash-ack, card-latency, timeline, memory.
+ *   ingest, storm, slash-ack, card-latency, timeline, memory, probe-latency, probe-load.
  * slash-ack's samples are taken during the storm, so naming it runs the storm too; card-latency
  * runs on the storm's web + worker when the storm runs, on a fresh pair otherwise; memory reports
- * the peaks the figures before it read.
+ * the peaks the figures before it read; probe-latency and probe-load each start their own worker on
+ * runbooks they write into a temporary RUNBOOKS_DIR, and a local gateway for the probes to ask.
  *
  * Web, worker and the baselines each run in their own child process (bench/child.ts), as the
  * Procfile runs them; this process holds the load client's parent, the Slack simulator and a
  * Redis connection for watching queues (bench/context.ts).
  *
- * Knobs (environment): BENCH_STORM_ROUNDS (3); BENCH_WORKER_CONCURRENCY (8, Beacon's default;
- * applied to the baselines too); BENCH_CPU_PROF=web,worker,base-web,base-worker writes V8 CPU
- * profiles to bench/.build/prof/, which `tsx bench/profile-summary.ts <file>` sums up.
+ * Knobs (environment): BENCH_STORM_ROUNDS (3); BENCH_PROBE_ROUNDS (3, probe-latency's rounds);
+ * BENCH_WORKER_CONCURRENCY (8, Beacon's default; applied to the baselines too);
+ * BENCH_CPU_PROF=web,worker,base-web,base-worker writes V8 CPU profiles to bench/.build/prof/, which
+ * `tsx bench/profile-summary.ts <file>` sums up.
  */
 import { resolve } from 'node:path';
 import { cpus } from 'node:os';
@@ -23,6 +25,8 @@ import { BenchContext } from './context.js';
 import { cardLatency } from './figures/card-latency.js';
 import { ingest } from './figures/ingest.js';
 import { memory } from './figures/memory.js';
+import { probeLatency } from './figures/probe-latency.js';
+import { probeLoad } from './figures/probe-load.js';
 import { slashAck } from './figures/slash-ack.js';
 import { storm } from './figures/storm.js';
 import { timeline } from './figures/timeline.js';
@@ -47,6 +51,8 @@ const FIGURES: Figure[] = [
   { name: 'card-latency', label: '3. alert -> card', run: cardLatency, onPair: true },
   { name: 'timeline', label: '5. timeline', run: timeline },
   { name: 'memory', label: '6. peak RSS', run: memory },
+  { name: 'probe-latency', label: '7. probe: credentials change -> first message', run: probeLatency },
+  { name: 'probe-load', label: '8. 500 probes on one worker', run: probeLoad },
 ];
 
 const USAGE = `usage: npm run bench [-- <figure>...] [--out <file>]\nfigures: ${FIGURES.map((f) => f.name).join(', ')} (all by default)`;

@@ -19,13 +19,16 @@ function probe(i: number): string {
   });
 }
 
-/** The first successful chat.postMessage from call `from` on whose metadata key ends in ':card'. */
-function findCard(ctx: BenchContext, from: number): { at: number } | undefined {
+/**
+ * The first successful chat.postMessage from call `from` on whose metadata key ends in ':card'
+ * (and is `key`, when given: `<incident id>:card`).
+ */
+export function findCard(ctx: BenchContext, from: number, key?: string): { at: number } | undefined {
   const { calls } = ctx.sim;
   for (let k = from; k < calls.length; k++) {
     const c = calls[k]!;
-    const key = (c.params.metadata as { event_payload?: { key?: string } } | undefined)?.event_payload?.key;
-    if (c.method === 'chat.postMessage' && c.ok && typeof key === 'string' && key.endsWith(':card')) return c;
+    const meta = (c.params.metadata as { event_payload?: { key?: string } } | undefined)?.event_payload?.key;
+    if (c.method === 'chat.postMessage' && c.ok && typeof meta === 'string' && meta.endsWith(':card') && (key === undefined || meta === key)) return c;
   }
   return undefined;
 }

@@ -61,14 +61,26 @@ export function listProbes(runbooks: readonly Runbook[]): Probe[] {
  * second one.
  */
 export class ProbeService {
+  /** The probes of the loaded runbook set, built once per set (a run looks one up by id). */
+  private index?: { from: readonly Runbook[]; probes: Probe[]; byId: Map<string, Probe> };
+
   constructor(private readonly d: ProbeDeps) {}
 
   probes(): Probe[] {
-    return listProbes(this.d.runbooks());
+    return this.indexed().probes;
   }
 
   find(runbook: string, check: string): Probe | undefined {
-    return this.probes().find((p) => p.runbook.name === runbook && p.checkName === check);
+    return this.indexed().byId.get(`${runbook}:${check}`);
+  }
+
+  private indexed() {
+    const from = this.d.runbooks();
+    if (this.index?.from !== from) {
+      const probes = listProbes(from);
+      this.index = { from, probes, byId: new Map(probes.map((p) => [p.id, p])) };
+    }
+    return this.index;
   }
 
   /** One run of a probe, one at a time across every worker (a lock for the check's timeout). */
