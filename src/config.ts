@@ -22,6 +22,31 @@ const userIdList = z.preprocess(
     .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{2,}$/.test(id)), 'must be comma-separated Slack user IDs like U012ABCDEF'),
 );
 
+/**
+ * INCIDENT_ROLES: lower-case role names, `lead` first (added when missing: `/incident lead` and
+ * the first-to-acknowledge rule always exist), no repeats, at most 10 (the card has room for them).
+ */
+const roleList = z.preprocess(
+  (v) => (v === undefined || v === '' ? 'lead,comms,scribe' : v),
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean))
+    .refine((roles) => roles.length > 0 && roles.every((r) => /^[a-z][a-z0-9_-]{0,19}$/.test(r)), 'must be comma-separated role names like lead,comms,scribe (lower-case letters, digits, - or _)')
+    .refine((roles) => new Set(roles).size === roles.length, 'must not name a role twice')
+    .transform((roles) => (roles.includes('lead') ? ['lead', ...roles.filter((r) => r !== 'lead')] : ['lead', ...roles]))
+    .refine((roles) => roles.length <= 10, 'must name at most 10 roles (lead included)'),
+);
+
+/** ANNOUNCE_SEVERITIES: `sev1,sev2` (also `1,2`). */
+const severityList = z.preprocess(
+  (v) => (v === undefined || v === '' ? 'sev1,sev2' : v),
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim().toLowerCase().replace(/^(\d)$/, 'sev$1')).filter(Boolean))
+    .refine((sevs) => sevs.length > 0 && sevs.every((x) => /^sev[1-4]$/.test(x)), 'must be comma-separated severities like sev1,sev2')
+    .transform((sevs) => [...new Set(sevs)] as ('sev1' | 'sev2' | 'sev3' | 'sev4')[]),
+);
+
 /** `a,b=c` -> `[{ key: 'a' }, { key: 'b', value: 'c' }]`; blanks dropped. */
 const pairList = (what: string, valueOk: (v: string) => boolean = () => true) =>
   z.preprocess(
@@ -73,11 +98,19 @@ const envSchema = z.object({
   GITHUB_SERVICES: pairList('`owner/repo=service` entries').refine((items) => items.every((i) => i.value !== undefined && /^[^/\s]+\/[^/\s]+$/.test(i.key)), 'must be comma-separated `owner/repo=service` entries'),
   VAULT_SECRET_SERVICES: pairList('`path-prefix=service` entries').refine((items) => items.every((i) => i.value !== undefined), 'must be comma-separated `path-prefix=service` entries'),
   RUNBOOKS_DIR: z.preprocess((v) => (v === undefined || v === '' ? './runbooks' : v), z.string()),
+  DRILLS_DIR: z.preprocess((v) => (v === undefined || v === '' ? './drills' : v), z.string()),
+  /** How much faster than real time drills run (tests, short sessions); unset: each scenario's own `speed`. */
+  DRILL_SPEED: optionalText
+    .refine((v) => v === undefined || (/^\d+(\.\d+)?$/.test(v) && Number(v) > 0 && Number(v) <= 3600), 'must be a number above 0 and at most 3600, e.g. 60')
+    .transform((v) => (v === undefined ? undefined : Number(v))),
   INCIDENT_RESPONDERS: userIdList,
   INCIDENT_CHANNEL_PREFIX: z.preprocess(
     (v) => (v === undefined || v === '' ? 'inc' : v),
     z.string().regex(/^[a-z0-9][a-z0-9_-]{0,20}$/, 'must be 1-21 lower-case letters, digits, - or _'),
   ),
+  INCIDENT_ROLES: roleList,
+  INCIDENT_ANNOUNCE_CHANNEL: optionalText.refine((v) => v === undefined || /^[CG][A-Z0-9]{2,}$/.test(v), 'must be a Slack channel ID like C012ABCDEF (not a #name)'),
+  ANNOUNCE_SEVERITIES: severityList,
   SUMMARY_INTERVAL_MINUTES: minutes(30),
   ESCALATION_MINUTES: minutes(10),
   LOG_LEVEL: z.preprocess(
@@ -132,7 +165,15 @@ export interface Config {
     summaryIntervalMinutes: number;
     escalationMinutes: number;
   };
+  /** INCIDENT_ROLES, `lead` first. */
+  roles: string[];
+  /** INCIDENT_ANNOUNCE_CHANNEL: where incidents of ANNOUNCE_SEVERITIES get one message each. */
+  announce: { channel?: string; severities: ('sev1' | 'sev2' | 'sev3' | 'sev4')[] };
   runbooksDir: string;
+  /** DRILLS_DIR: the drill scenarios. */
+  drillsDir: string;
+  /** DRILL_SPEED, when set. */
+  drillSpeed?: number;
   logLevel: Env['LOG_LEVEL'];
   worker: { concurrency: number; lockSeconds: number };
   /** Every value read from a `<NAME>_FILE`, scrubbed from logs whether or not a field above holds it. */
@@ -268,7 +309,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role, read: ReadSecretF
       summaryIntervalMinutes: e.SUMMARY_INTERVAL_MINUTES,
       escalationMinutes: e.ESCALATION_MINUTES,
     },
+    roles: e.INCIDENT_ROLES,
+    announce: { ...(e.INCIDENT_ANNOUNCE_CHANNEL ? { channel: e.INCIDENT_ANNOUNCE_CHANNEL } : {}), severities: e.ANNOUNCE_SEVERITIES },
     runbooksDir: e.RUNBOOKS_DIR,
+    drillsDir: e.DRILLS_DIR,
+    ...(e.DRILL_SPEED !== undefined ? { drillSpeed: e.DRILL_SPEED } : {}),
     logLevel: e.LOG_LEVEL,
     worker: { concurrency: e.WORKER_CONCURRENCY, lockSeconds: e.JOB_LOCK_SECONDS },
     secretsFromFiles: resolved.fromFiles,

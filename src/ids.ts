@@ -43,6 +43,13 @@ export const jobIds = {
   change: (changeId: string) => `ch-${changeId}`,
   summaryScheduler: (incidentId: string) => `summary-${incidentId}`,
   probeScheduler: (probeId: string) => `probe-${probeId}`,
+  /** `/incident drill <name>`: its source id is `drill:<delivery>`. */
+  drillStart: (sourceId: string) => `drill-${tail(sourceId)}`,
+  /** A drill's events from `index` on (the drill's clock). */
+  drillEvents: (incidentId: string, index: number) => `drill-ev-${incidentId}-${index}`,
+  /** Alert event `index` of a drill, as its `alert.received` job. */
+  drillAlert: (incidentId: string, index: number) => `drill-al-${incidentId}-${index}`,
+  drillScore: (incidentId: string, runId: string) => `drill-score-${shortHash(`${incidentId}\u0000${runId}`, 32)}`,
   alertsDedup: (incidentId: string) => `alerts-${incidentId}`,
   cardDedup: (incidentId: string) => `card-${incidentId}`,
 } as const;

@@ -76,6 +76,10 @@ export class Keys {
   sequence(): string {
     return `${this.prefix}:incident-seq`;
   }
+  /** Drills are numbered apart from real incidents. */
+  drillSequence(): string {
+    return `${this.prefix}:drill-seq`;
+  }
   changes(service: string): string {
     return `${this.prefix}:{changes:${digest(service.toLowerCase())}}`;
   }

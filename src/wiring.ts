@@ -32,6 +32,12 @@ import { ChangeStore } from './changes/store.js';
 import { createChat, type Chat } from './slack/chat.js';
 import { createSlackGateway, type SlackGateway } from './slack/gateway.js';
 import { TimelineStore } from './timeline/store.js';
+import { drillRuntime } from './drills/checks.js';
+import { loadScenarios } from './drills/load.js';
+import { DrillService } from './drills/service.js';
+import type { DrillSet } from './drills/set.js';
+import { DrillNumbers } from './drills/store.js';
+import { bullDrillScheduler } from './jobs/drill-scheduler.js';
 
 /**
  * The one place that builds clients, stores, queues and services from the parsed config.
@@ -63,6 +69,7 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
   const queues = new Queues(redis, keys, (err) => log.debug({ err: err.message }, 'queue connection error'));
   const store = new IncidentStore(redis, keys);
   const runbooks = loadRunbookSet(config.runbooksDir, log);
+  const drills = loadDrillSet(config.drillsDir, runbooks, log);
   // Read-only Slack lookups for what web renders itself (names in the postmortem route).
   const lookups = createSlackGateway({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, log: log.child({ mod: 'slack' }), retries: 1 });
   const reports: ReportSources = {
@@ -91,7 +98,7 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
   // Loaded here, not at the top: the worker process never needs Bolt (and its Express), which
   // is about 20 MB of its resident memory.
   const { createSlackApp } = await import('./slack/app.js');
-  const slackApp = await createSlackApp(config.slack, log, { queues, store, checklists: reports.checklists, runbooks: () => runbooks, log: log.child({ mod: 'listeners' }), now });
+  const slackApp = await createSlackApp(config.slack, log, { queues, store, checklists: reports.checklists, runbooks: () => runbooks, log: log.child({ mod: 'listeners' }), now, roles: config.roles, drills: () => drills });
   const receiver = slackApp.receiver;
   const socketMode = !receiver;
 
@@ -229,6 +236,7 @@ function workerServices(p: ServiceParts): JobServices {
   const changes = new ChangeStore(redis, keys);
   const checklists = new ChecklistStore(redis, keys);
   const runbookSet = loadRunbookSet(config.runbooksDir, log);
+  const drillSet = loadDrillSet(config.drillsDir, runbookSet, log);
   const scheduler = bullScheduler(p.queues);
   const probeStore = new ProbeStore(redis, keys);
   const runbooks = new RunbookRuntime({
@@ -243,6 +251,7 @@ function workerServices(p: ServiceParts): JobServices {
     now,
     log: log.child({ mod: 'runbooks' }),
     probeResult: async (runbook, check) => (await probeStore.get(`${runbook}:${check}`)).last,
+    drill: drillRuntime(() => drillSet.scenarios, timeline),
   });
   const reports = new ReportService({
     sources: { incidents: store, timeline, changes, checklists, runbooks: () => runbookSet, userNames: (ids) => chat.userNames(ids) },
@@ -257,6 +266,9 @@ function workerServices(p: ServiceParts): JobServices {
     channelPrefix: config.incidents.channelPrefix,
     escalationMinutes: config.incidents.escalationMinutes,
     summaryIntervalMinutes: config.incidents.summaryIntervalMinutes,
+    roles: config.roles,
+    announceSeverities: config.announce.severities,
+    ...(config.announce.channel ? { announceChannel: config.announce.channel } : {}),
   };
   const incidents = new IncidentService({ runbooks, store, timeline, chat, scheduler, log: log.child({ mod: 'incidents' }), now, settings });
   const probes = new ProbeService({
@@ -269,7 +281,20 @@ function workerServices(p: ServiceParts): JobServices {
     log: log.child({ mod: 'probes' }),
     observe: (probe, outcome) => p.counters.inc('probe_runs', { runbook: probe.runbook.name, check: probe.checkName, outcome }),
   });
-  return { incidents, changes, runbooks, reports, probes };
+  const drills = new DrillService({
+    drills: () => drillSet,
+    store,
+    numbers: new DrillNumbers(redis, keys),
+    timeline,
+    chat,
+    scheduler: bullDrillScheduler(p.queues),
+    open: (id) => incidents.open(id),
+    recordChange: (id, change) => runbooks.recordChange(id, change),
+    ...(config.drillSpeed !== undefined ? { speed: config.drillSpeed } : {}),
+    now,
+    log: log.child({ mod: 'drills' }),
+  });
+  return { incidents, changes, runbooks, reports, probes, drills };
 }
 
 /**
@@ -285,6 +310,17 @@ async function checkEvictionPolicy(redis: Redis, log: Logger): Promise<void> {
   } catch (err) {
     log.debug({ err: (err as Error).message }, 'could not read maxmemory-policy');
   }
+}
+
+/**
+ * Loads the drill scenarios once at start, checked against the runbooks; a broken file is left out
+ * with a warning (`/incident drill` says why). No drills folder is no drills, not a problem.
+ */
+export function loadDrillSet(dir: string, runbooks: readonly Runbook[], log: Logger): DrillSet {
+  const { scenarios, problems, found } = loadScenarios(dir, runbooks);
+  if (!found) log.debug({ dir }, 'no drills folder: /incident drill has no scenarios');
+  else for (const p of problems) log.warn({ file: p.file, line: p.line, severity: p.severity }, `drill scenario: ${p.message}`);
+  return { scenarios, problems: found ? problems : [] };
 }
 
 /** Loads the runbooks once at start; a broken file is skipped with a warning, never fatal. */

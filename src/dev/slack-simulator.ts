@@ -79,7 +79,7 @@ export class SlackSimulator {
     this.botUserId = this.ws.botUserId;
     this.botId = this.ws.botId;
     this.appId = this.ws.appId;
-    this.webApi = new WebApi(this.ws, METHODS, { bot: opts.botToken, ...(opts.appToken ? { app: opts.appToken } : {}) });
+    this.webApi = new WebApi(this.ws, METHODS, { bot: opts.botToken, ...(opts.appToken ? { app: opts.appToken } : {}), ...(opts.scopes ? { scopes: opts.scopes } : {}) });
     this.responseUrls = new ResponseUrls(this.ws);
     this.deliveries = new Deliveries(this.ws, this.responseUrls, this.verificationToken, (body, contentType, o) => this.signedPost(body, contentType, o));
   }

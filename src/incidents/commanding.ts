@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { IncidentDeps } from './deps.js';
-import { isOpen, type Incident } from './model.js';
+import { DEFAULT_ROLES, isOpen, roleHolders, type Incident } from './model.js';
 import type { IncidentOpening } from './opening.js';
 import { postOnceIn, tell } from './slots.js';
 import type { IncidentTimers } from './timers.js';
@@ -41,7 +41,7 @@ export class IncidentCommands {
     if (!isIncidentCommand(verb)) {
       return tell(this.d, c, { kind: 'refusal', refusal: { reason: `\`/incident ${c.verb.replace(/[<>&`]/g, '')}\` is not something Beacon can do here. Try \`/incident help\`.` } });
     }
-    const checked = checkArgs(verb, c.args);
+    const checked = checkArgs(verb, c.args, { roles: this.roles() });
     if (!checked.ok) return tell(this.d, c, { kind: 'refusal', refusal: checked });
     if (verb.run === 'record') return this.record(c, verb, checked.args);
     return this.change(c, verb, checked.args);
@@ -61,7 +61,7 @@ export class IncidentCommands {
     if (!apply) throw new Error(`verb ${verb.name} changes the incident but has no transition`);
     const res = await this.d.store.update(c.incidentId, (cur) => {
       if (cur.appliedCommands?.includes(c.sourceId)) return null;
-      const out = apply(cur, { user: c.userId, args, now });
+      const out = apply(cur, { user: c.userId, args, now, roles: this.roles() });
       if (!out.ok) return out;
       return { ok: true, value: { ...out.value, appliedCommands: [...(cur.appliedCommands ?? []), c.sourceId].slice(-100) } };
     });
@@ -84,6 +84,10 @@ export class IncidentCommands {
     await this.d.scheduler.refreshCard(inc.id);
   }
 
+  private roles(): readonly string[] {
+    return this.d.settings.roles ?? DEFAULT_ROLES;
+  }
+
   /** Timers, the group claim and reports follow the new state; each step is idempotent. */
   private async followUp(f: NonNullable<Verb['followUps']>[number], inc: Incident, c: IncidentCommand): Promise<void> {
     const { scheduler, store, log } = this.d;
@@ -91,6 +95,7 @@ export class IncidentCommands {
       case 'resolved':
         await scheduler.stopSummaries(inc.id);
         await scheduler.draftPostmortem(inc.id, c.sourceId, 'resolved');
+        if (inc.drill) await scheduler.scoreDrill?.(inc.id, c.sourceId);
         return;
       case 'reopened': {
         await this.opening.startSummaries(inc.id);
@@ -106,6 +111,12 @@ export class IncidentCommands {
         // A new lead who is not in the channel yet is brought in (members already there are fine).
         if (inc.lead && inc.slack.channelId) await this.d.chat.invite(inc.slack.channelId, [inc.lead]);
         return;
+      case 'invite-roles': {
+        // Whoever was given a role is brought in; those already there are fine.
+        const holders = [...new Set(Object.values(roleHolders(inc)))];
+        if (holders.length && inc.slack.channelId) await this.d.chat.invite(inc.slack.channelId, holders);
+        return;
+      }
     }
   }
 

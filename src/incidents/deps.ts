@@ -1,3 +1,4 @@
+import type { Severity } from '../domain.js';
 import type { Logger } from '../log.js';
 import type { RunbookRuntime } from '../runbooks/runtime.js';
 import type { TimelineStore } from '../timeline/store.js';
@@ -26,6 +27,12 @@ export interface IncidentDeps {
     reminderMinutes?: number;
     /** SUMMARY_INTERVAL_MINUTES; 0 (the default here) turns periodic summaries off. */
     summaryIntervalMinutes?: number;
+    /** INCIDENT_ROLES, `lead` first; default lead, comms, scribe. */
+    roles?: readonly string[];
+    /** INCIDENT_ANNOUNCE_CHANNEL: a channel ID where each announced incident has one message. */
+    announceChannel?: string;
+    /** ANNOUNCE_SEVERITIES; default sev1, sev2. */
+    announceSeverities?: readonly Severity[];
   };
   /** Runbooks: the matched checklist and "what changed" in the first messages, checks, escalation groups. */
   runbooks?: RunbookRuntime;

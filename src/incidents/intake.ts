@@ -1,7 +1,7 @@
-import type { Alert, ChangeEvent } from '../domain.js';
+import { SEVERITIES, type Alert, type ChangeEvent, type Severity } from '../domain.js';
 import { incidentIdFor } from '../ids.js';
 import type { IncidentDeps } from './deps.js';
-import { acknowledge, newIncidentFromAlert } from './model.js';
+import { acknowledge, newIncidentFromAlert, setSeverity } from './model.js';
 import { postOnceIn } from './slots.js';
 
 /**
@@ -20,6 +20,12 @@ export class AlertIntake {
     const now = this.d.now();
     let id = await store.openIncidentOf(alert.group);
     if (!id) {
+      // A drill's alert only ever joins its drill (its group is claimed when the drill starts):
+      // once the drill is over, it opens nothing.
+      if (alert.labels.beacon_drill) {
+        log.info({ group: alert.group, fingerprint: alert.fingerprint }, 'drill alert after its drill ended: nothing to do');
+        return { incidentId: null };
+      }
       if (alert.status !== 'firing') {
         log.info({ group: alert.group, fingerprint: alert.fingerprint, status: alert.status }, 'alert for a group with no open incident: nothing to do');
         return { incidentId: null };
@@ -47,6 +53,7 @@ export class AlertIntake {
       await store.patch(id, (cur) => ({ ...cur, truncatedAlerts: truncated }));
     }
     if (alert.status === 'acknowledged' && inc.status === 'triggered') await this.acknowledgedAtSource(id, alert, now);
+    if (alert.status === 'firing' && worse(alert.severity, inc.severity ?? (await store.get(id))?.severity)) await this.raiseSeverity(id, alert, now);
     if (!inc.opened) await this.d.scheduler.openIncident(id);
     else if (rec.refreshNeeded) await this.d.scheduler.refreshAlerts(id);
     return { incidentId: id };
@@ -84,6 +91,25 @@ export class AlertIntake {
     }
   }
 
+  /**
+   * A worse alert of the same group raises the incident to its severity (never lowers it), with a
+   * timeline entry; the card and the announce channel follow (an incident raised into
+   * ANNOUNCE_SEVERITIES is announced then).
+   */
+  private async raiseSeverity(id: string, alert: Alert, now: Date): Promise<void> {
+    const res = await this.d.store.update(id, (cur) => (worse(alert.severity, cur.severity) ? setSeverity(cur, alert.severity) : null));
+    if (!res.ok || !res.before || res.before.version === res.value.version) return;
+    await this.d.timeline.append(id, {
+      id: `severity:${alert.fingerprint}:${alert.severity}`,
+      kind: 'severity',
+      at: now.toISOString(),
+      actor: alert.source,
+      text: alert.title,
+      data: { from: res.before.severity, to: res.value.severity, fingerprint: alert.fingerprint },
+    });
+    if (res.value.slack.opened) await this.d.scheduler.refreshCard(id);
+  }
+
   /** The sender (PagerDuty) says someone acknowledged there. */
   private async acknowledgedAtSource(id: string, alert: Alert, now: Date): Promise<void> {
     const res = await this.d.store.update(id, (cur) => acknowledge(cur, undefined, now));
@@ -105,4 +131,9 @@ export class AlertIntake {
       await postOnceIn(this.d, inc, `change:${change.id}`, { kind: 'change-during', change }, true);
     }
   }
+}
+
+/** `sev1` is worse than `sev2`; nothing is worse than an unknown severity. */
+function worse(a: Severity, than: Severity | undefined): boolean {
+  return than !== undefined && SEVERITIES.indexOf(a) < SEVERITIES.indexOf(than);
 }

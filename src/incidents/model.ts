@@ -22,6 +22,19 @@ export interface Incident {
   origin: 'alert' | 'declared';
   declaredBy?: string;
   lead?: string;
+  /** The holders of the other roles of INCIDENT_ROLES (`comms`, `scribe`…); `lead` stays in `lead`. */
+  roles?: Record<string, string>;
+  /**
+   * A private incident: a private channel, only the declarer (or a private runbook's responders)
+   * invited; its title and details are shown to members of its channel only.
+   */
+  private?: boolean;
+  /**
+   * A drill (`/incident drill <scenario>`): practice, not a real incident. Only the starter is
+   * invited, nothing escalates or is announced, it is not listed or counted, and every message in
+   * its channel says DRILL. `speed` is how much faster than real time its scenario's clock runs.
+   */
+  drill?: { scenario: string; startedAt: string; speed: number };
   runbook?: string;
   /** ISO times. `detectedAt` is the first alert's startsAt, or the declare time. */
   createdAt: string;
@@ -89,7 +102,7 @@ export function newIncidentFromAlert(id: string, number: number, alert: Alert, n
 export function newDeclaredIncident(
   id: string,
   number: number,
-  p: { title: string; severity: Severity; service?: string; description?: string; declaredBy: string },
+  p: { title: string; severity: Severity; service?: string; description?: string; declaredBy: string; private?: boolean },
   now: Date,
 ): Incident {
   return {
@@ -105,6 +118,7 @@ export function newDeclaredIncident(
     group: `declared:${id}`,
     origin: 'declared',
     declaredBy: p.declaredBy,
+    ...(p.private ? { private: true } : {}),
     createdAt: now.toISOString(),
     detectedAt: now.toISOString(),
     slack: { messages: {}, pending: {} },
@@ -117,6 +131,9 @@ function earliest(a: string, b: string): string {
 }
 
 export const isOpen = (i: Incident) => i.status !== 'resolved';
+
+/** INCIDENT_ROLES when it is not set. */
+export const DEFAULT_ROLES: readonly string[] = ['lead', 'comms', 'scribe'];
 
 /** Allowed moves. `reopen` is the only way back from `resolved`. */
 const NEXT: Record<IncidentStatus, IncidentStatus[]> = {
@@ -217,6 +234,23 @@ export function setLead(i: Incident, user: string): Result<Incident> {
   if (!/^[UW][A-Z0-9]+$/.test(user)) return { ok: false, reason: 'Mention the new lead: `/incident lead @someone`.' };
   if (i.lead === user) return refuse('{user} already leads this incident.', { user });
   return { ok: true, value: { ...i, lead: user } };
+}
+
+/** Every role and who holds it now: `lead` first, then the others in the order they were given. */
+export function roleHolders(i: Incident): Record<string, string> {
+  return { ...(i.lead ? { lead: i.lead } : {}), ...(i.roles ?? {}) };
+}
+
+/**
+ * Gives `role` (one of `known`, INCIDENT_ROLES) to `user`. `lead` is the lead, with the lead's
+ * rules; the others are kept in `roles`. An unknown role is refused with the list of roles.
+ */
+export function assignRole(i: Incident, role: string, user: string, known: readonly string[]): Result<Incident> {
+  if (!known.includes(role)) return refuse(`Beacon knows these roles: ${known.map((r) => `\`${r}\``).join(', ')}. For example \`/incident role ${known.find((r) => r !== 'lead') ?? 'lead'} @alice\`.`);
+  if (role === 'lead') return setLead(i, user);
+  if (!/^[UW][A-Z0-9]+$/.test(user)) return refuse(`Mention who takes the role, e.g. \`/incident role ${role} @alice\`.`);
+  if (i.roles?.[role] === user) return refuse(`{user} is already ${role} of this incident.`, { user });
+  return { ok: true, value: { ...i, roles: { ...(i.roles ?? {}), [role]: user } } };
 }
 
 export function canMove(from: IncidentStatus, to: IncidentStatus): boolean {

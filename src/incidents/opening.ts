@@ -3,8 +3,11 @@ import { SEVERITIES } from '../domain.js';
 import { incidentIdFor } from '../ids.js';
 import { channelName } from './channel-name.js';
 import type { IncidentDeps } from './deps.js';
-import { newDeclaredIncident, type Incident } from './model.js';
+import { syncAnnouncement } from './announce-channel.js';
+import { DEFAULT_ROLES, newDeclaredIncident, type Incident } from './model.js';
+import type { IncidentView } from './ports.js';
 import { ensurePosted, syncTopic } from './slots.js';
+import type { Runbook } from '../runbooks/format.js';
 import type { IncidentTimers } from './timers.js';
 
 /** A declared incident, as the `incident.declare` job carries it (its schema). */
@@ -17,6 +20,8 @@ export const declarationSchema = z.object({
   description: z.string().max(4000).optional(),
   userId: z.string().min(1),
   channelId: z.string().optional(),
+  /** `declare --private`, or the form's private choice: a private channel, only the declarer invited. */
+  private: z.boolean().optional(),
 });
 export type Declaration = z.infer<typeof declarationSchema>;
 
@@ -37,7 +42,7 @@ export class IncidentOpening {
       const inc = await store.get(incidentId);
       if (!inc) throw new Error(`incident ${incidentId} not found`);
       if (inc.slack.opened) return;
-      await this.openSteps(await this.ensureChannel(inc));
+      await this.openSteps(await this.ensureChannel(await this.privacy(inc)));
     });
     // Alerts recorded while we were opening saw `opened` false and only asked for this job.
     await this.d.scheduler.refreshAlerts(incidentId);
@@ -54,14 +59,13 @@ export class IncidentOpening {
     if (runbook && inc.runbook !== runbook.name) inc = await store.patch(inc.id, (cur) => ({ ...cur, runbook: runbook.name }));
     // The card first: responders joining at 3 a.m. find it already there, and it costs one
     // Slack round trip less before something is on screen.
-    inc = await ensurePosted(this.d, inc, 'card', (cur) => ({ kind: 'card', incident: cur, now: this.d.now() }));
+    inc = await ensurePosted(this.d, inc, 'card', (cur) => this.cardView(cur));
     if (!inc.slack.pinned) {
       await chat.pin(channelId, inc.slack.messages.card!);
       inc = await store.patch(inc.id, (cur) => ({ ...cur, slack: { ...cur.slack, pinned: true } }));
     }
     if (!inc.slack.invited) {
-      const invitees = [...new Set([...this.d.settings.responders, ...(runbook?.responders ?? []), ...(inc.declaredBy ? [inc.declaredBy] : [])])];
-      await chat.invite(channelId, invitees);
+      await chat.invite(channelId, invitees(inc, this.d.settings.responders, runbook));
       inc = await store.patch(inc.id, (cur) => ({ ...cur, slack: { ...cur.slack, invited: true } }));
     }
     // What changed before this started, then the checklist that asks about it first: the seed
@@ -84,7 +88,20 @@ export class IncidentOpening {
       inc = await ensurePosted(this.d, inc, 'alerts', (cur) => ({ kind: 'alerts', incident: cur, alerts }));
     }
     inc = await syncTopic(this.d, inc);
+    inc = await syncAnnouncement(this.d, inc);
     await store.patch(inc.id, (cur) => ({ ...cur, slack: { ...cur.slack, opened: true } }));
+  }
+
+  /** An alert's incident whose runbook says `private: true` is private, decided before its channel exists. */
+  private async privacy(inc: Incident): Promise<Incident> {
+    if (inc.private || inc.slack.channelId || inc.origin !== 'alert' || !this.d.runbooks) return inc;
+    const runbook = await this.d.runbooks.mainRunbook(inc);
+    if (!runbook?.private) return inc;
+    return this.d.store.patch(inc.id, (cur) => ({ ...cur, private: true }));
+  }
+
+  private cardView(inc: Incident): IncidentView {
+    return { kind: 'card', incident: inc, now: this.d.now(), roles: this.d.settings.roles ?? DEFAULT_ROLES };
   }
 
   /** What follows an opening: periodic summaries, and the runbook's automated checks. */
@@ -113,14 +130,17 @@ export class IncidentOpening {
     });
   }
 
-  /** Re-renders the card from the whole state, and the topic with it. */
+  /**
+   * Re-renders the card from the whole state, and the topic and the announce channel's message
+   * with it (posted there once the incident is of an announced severity).
+   */
   async refreshCard(incidentId: string): Promise<void> {
     await this.d.store.withLock(incidentId, async () => {
       const inc = await this.d.store.get(incidentId);
       const ts = inc?.slack.messages.card;
       if (!inc || !ts || !inc.slack.channelId) return;
-      await this.d.chat.update(inc.slack.channelId, ts, { kind: 'card', incident: inc, now: this.d.now() });
-      await syncTopic(this.d, inc);
+      await this.d.chat.update(inc.slack.channelId, ts, this.cardView(inc));
+      await syncAnnouncement(this.d, await syncTopic(this.d, inc));
     });
   }
 
@@ -138,6 +158,7 @@ export class IncidentOpening {
         title: p.title,
         severity: p.severity,
         declaredBy: p.userId,
+        ...(p.private ? { private: true } : {}),
         ...(p.service ? { service: p.service } : {}),
         ...(p.description ? { description: p.description } : {}),
       };
@@ -167,14 +188,15 @@ export class IncidentOpening {
     if (inc.slack.channelId) return inc;
     const date = new Date(inc.detectedAt);
     for (let attempt = inc.slack.channelAttempt ?? 1; attempt <= 100; attempt++) {
-      const name = channelName(this.d.settings.channelPrefix, date, inc.title, attempt);
+      // A drill's channel says so in its name: `drill-<yyyymmdd>-<slug>`.
+      const name = channelName(inc.drill ? 'drill' : this.d.settings.channelPrefix, date, inc.title, attempt);
       // Beacon's own reservation: two incidents of this install never race for one name.
       if ((await store.reserveChannelName(name, inc.id)) !== inc.id) continue;
       const sentBefore = inc.slack.channelPending === name;
       if (!sentBefore) {
         inc = await store.patch(inc.id, (cur) => ({ ...cur, slack: { ...cur.slack, channelPending: name, channelAttempt: attempt } }));
       }
-      const res = await chat.openChannel(name);
+      const res = await chat.openChannel(name, { private: !!inc.private });
       // Our earlier attempt may have created it and died before recording the id: adopt the
       // channel if our bot made it (the name was reserved for this incident alone).
       const channelId = res.ok ? res.id : res.reason === 'name_taken' && sentBefore ? await chat.findOwnChannel(name) : null;
@@ -187,4 +209,16 @@ export class IncidentOpening {
     }
     throw new Error(`incident ${inc.id}: no free channel name after 100 tries`);
   }
+}
+
+/**
+ * Who an opening invites: the responders, the runbook's responders and the declarer. A private
+ * incident invites only the declarer, and the responders of a runbook that is private itself.
+ */
+export function invitees(inc: Incident, responders: readonly string[], runbook: Runbook | undefined): string[] {
+  const declarer = inc.declaredBy ? [inc.declaredBy] : [];
+  // A drill invites its starter alone; they bring in whoever they practise with.
+  if (inc.drill) return declarer;
+  if (inc.private) return [...new Set([...(runbook?.private ? runbook.responders : []), ...declarer])];
+  return [...new Set([...responders, ...(runbook?.responders ?? []), ...declarer])];
 }

@@ -12,7 +12,10 @@ import type { AlertRecord } from './store.js';
 
 /** The messages an incident shows. Each is rendered by the adapter from this data alone. */
 export type IncidentView =
-  | { kind: 'card'; incident: Incident; now: Date }
+  /** The pinned card; `roles` are INCIDENT_ROLES, each shown with its holder. */
+  | { kind: 'card'; incident: Incident; now: Date; roles?: readonly string[] }
+  /** The incident's one message in INCIDENT_ANNOUNCE_CHANNEL, kept current (never for a private incident). */
+  | { kind: 'announce'; incident: Incident; now: Date }
   | { kind: 'alerts'; incident: Incident; alerts: AlertRecord[] }
   | { kind: 'declared'; incident: Incident }
   /** A verb's change, said in the channel (`verb` names the renderer; unknown verbs get a plain sentence). */
@@ -32,8 +35,9 @@ export type OpenChannel = { ok: true; id: string } | { ok: false; reason: 'name_
 
 /** The incident's channel also shows its runbooks' messages (what changed, the checklist). */
 export interface IncidentChat extends TaggedPoster<IncidentView | RunbookView> {
-  openChannel(name: string): Promise<OpenChannel>;
-  /** The channel of that exact name if Beacon itself made it (a crash after create, before recording). */
+  /** A new channel; a private one for a private incident (only those invited see it). */
+  openChannel(name: string, opts?: { private?: boolean }): Promise<OpenChannel>;
+  /** The channel of that exact name (public or private) if Beacon itself made it (a crash after create, before recording). */
   findOwnChannel(name: string): Promise<string | null>;
   /** Invites people; those already there are fine, and one unknown id keeps no one else out. */
   invite(channelId: string, userIds: string[]): Promise<void>;
@@ -63,4 +67,6 @@ export interface Scheduler {
   /** Periodic summaries every `ms` until stopped. */
   summariesEvery(incidentId: string, ms: number): Promise<void>;
   stopSummaries(incidentId: string): Promise<void>;
+  /** A resolved drill's scorecard, posted once per run id (src/drills/service.ts). */
+  scoreDrill?(incidentId: string, runId: string): Promise<void>;
 }

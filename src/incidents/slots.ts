@@ -13,12 +13,14 @@ export async function ensurePosted(
   inc: Incident,
   slot: string,
   view: (inc: Incident) => IncidentView | RunbookView,
+  /** Where it goes: the incident's channel, unless another is given (the announce channel). */
+  channelId: string = inc.slack.channelId!,
 ): Promise<Incident> {
   if (inc.slack.messages[slot]) return inc;
   let current = inc;
   await postOnce({
     chat: d.chat,
-    channelId: inc.slack.channelId!,
+    channelId,
     tag: `${inc.id}:${slot}`,
     view: () => view(current),
     record: {

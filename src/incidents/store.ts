@@ -30,27 +30,29 @@ export interface RecordAlertResult {
 }
 
 // Compare-and-set of the whole incident document: writes only if nobody else wrote since we read.
-// The hot fields (status, opened, truncated) are kept beside the document, so that the alert
-// path reads three short fields instead of parsing the whole document for every alert.
+// The hot fields (status, opened, truncated, severity) are kept beside the document, so that the
+// alert path reads four short fields instead of parsing the whole document for every alert.
 const CAS = new Script(`
 local cur = redis.call('HGET', KEYS[1], 'v')
 if (cur or '-1') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'v', ARGV[2], 'doc', ARGV[3], 'status', ARGV[4], 'opened', ARGV[5], 'truncated', ARGV[6])
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'doc', ARGV[3], 'status', ARGV[4], 'opened', ARGV[5], 'truncated', ARGV[6], 'severity', ARGV[7])
 return 1`);
 
 // Creates the incident document once; later callers get 0 and read what the first one wrote.
 const CREATE = new Script(`
 if redis.call('HSETNX', KEYS[1], 'v', '0') == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'status', ARGV[2], 'opened', ARGV[3], 'truncated', ARGV[4])
+redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'status', ARGV[2], 'opened', ARGV[3], 'truncated', ARGV[4], 'severity', ARGV[5])
 return 1`);
 
-const hot = (i: Incident) => [i.status, i.slack.opened ? '1' : '0', String(i.truncatedAlerts ?? -1)];
+const hot = (i: Incident) => [i.status, i.slack.opened ? '1' : '0', String(i.truncatedAlerts ?? -1), i.severity];
 
 /** What the alert path needs to know of an incident. */
 export interface IncidentBrief {
   status: Incident['status'];
   opened: boolean;
   truncated?: number;
+  /** Absent for a document written before severity was kept beside it. */
+  severity?: Severity;
 }
 
 // Records one alert notification exactly once per job id; repeats are counted, not listed.
@@ -150,14 +152,14 @@ export class IncidentStore {
 
   /** The incident's hot fields without parsing its document; null when it does not exist yet. */
   async brief(id: string): Promise<IncidentBrief | null> {
-    const [v, status, opened, truncated] = await this.redis.hmget(this.keys.incident(id), 'v', 'status', 'opened', 'truncated');
+    const [v, status, opened, truncated, severity] = await this.redis.hmget(this.keys.incident(id), 'v', 'status', 'opened', 'truncated', 'severity');
     if (v === null) return null;
     if (!status) {
       const inc = await this.get(id);
-      return inc ? { status: inc.status, opened: !!inc.slack.opened, ...(inc.truncatedAlerts !== undefined ? { truncated: inc.truncatedAlerts } : {}) } : null;
+      return inc ? { status: inc.status, opened: !!inc.slack.opened, severity: inc.severity, ...(inc.truncatedAlerts !== undefined ? { truncated: inc.truncatedAlerts } : {}) } : null;
     }
     const t = Number(truncated ?? -1);
-    return { status: status as Incident['status'], opened: opened === '1', ...(t >= 0 ? { truncated: t } : {}) };
+    return { status: status as Incident['status'], opened: opened === '1', ...(t >= 0 ? { truncated: t } : {}), ...(severity ? { severity: severity as Severity } : {}) };
   }
 
   /**
@@ -195,7 +197,8 @@ export class IncidentStore {
   private async index(incident: Incident): Promise<void> {
     const score = Date.parse(incident.createdAt);
     const multi = this.redis.multi().zadd(this.keys.allIncidents(), score, incident.id);
-    if (isOpen(incident)) multi.zadd(this.keys.openIncidents(), score, incident.id);
+    // A drill is never among the open incidents: not in `list`, `/metrics` or what a change reaches.
+    if (isOpen(incident) && !incident.drill) multi.zadd(this.keys.openIncidents(), score, incident.id);
     else multi.zrem(this.keys.openIncidents(), incident.id);
     if (incident.slack.channelId) multi.set(this.keys.channel(incident.slack.channelId), incident.id);
     await multi.exec();

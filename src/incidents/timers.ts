@@ -16,17 +16,30 @@ export class IncidentTimers {
     const inc = await this.d.store.get(incidentId);
     if (!inc || !isOpen(inc)) return;
     const esc = this.escalationMs();
-    // Counted from when the incident was created, however long opening the channel took.
-    if (inc.status === 'triggered' && esc > 0) {
+    // Counted from when the incident was created, however long opening the channel took. A
+    // drill never escalates: nobody outside it may be paged for practice.
+    if (inc.status === 'triggered' && esc > 0 && !inc.drill) {
       await this.d.scheduler.escalate(inc.id, 1, Math.max(0, Date.parse(inc.createdAt) + esc - this.d.now().getTime()));
     }
     await this.scheduleReminder(inc, 1);
   }
 
-  /** Everyone an escalation mentions: the responders, and the runbook's escalation group or users. */
+  /**
+   * Everyone an escalation mentions: the responders, and the runbook's escalation group or users.
+   * A private incident pages only people who may see it: a private runbook's escalation and
+   * responders, and the declarer.
+   */
   async escalationTargets(incident: Incident): Promise<string[]> {
+    if (incident.private) return this.privatePeople(incident, true);
     const extra = this.d.runbooks ? await this.d.runbooks.escalationTargets(incident) : [];
     return [...new Set([...this.d.settings.responders, ...extra])];
+  }
+
+  /** Who a private incident may call on: its private runbook's people, and the declarer. */
+  private async privatePeople(incident: Incident, withEscalation: boolean): Promise<string[]> {
+    const rb = this.d.runbooks ? await this.d.runbooks.mainRunbook(incident) : undefined;
+    const fromRunbook = rb?.private ? [...(withEscalation ? rb.escalation : []), ...rb.responders] : [];
+    return [...new Set([...fromRunbook, ...(incident.declaredBy ? [incident.declaredBy] : [])])];
   }
 
   /**
@@ -36,7 +49,7 @@ export class IncidentTimers {
   async escalate(incidentId: string, n: number): Promise<void> {
     const { store, timeline } = this.d;
     const inc = await store.get(incidentId);
-    if (!inc || inc.status !== 'triggered' || n > MAX_ESCALATIONS) return;
+    if (!inc || inc.status !== 'triggered' || n > MAX_ESCALATIONS || inc.drill) return;
     // Not opened yet (Slack trouble): fail, and BullMQ's backoff tries again.
     if (!inc.slack.channelId || !inc.slack.messages.card) throw new Error(`incident ${incidentId}: escalation ${n} before the channel is open`);
     const targets = await this.escalationTargets(inc);
@@ -66,7 +79,8 @@ export class IncidentTimers {
     if (!inc || !isOpen(inc) || reminderAnchor(inc) !== anchor || n > MAX_REMINDERS) return;
     if (!inc.slack.channelId) throw new Error(`incident ${incidentId}: reminder before the channel is open`);
     const quietMs = this.d.now().getTime() - Date.parse(anchor);
-    const fallback = this.d.settings.responders;
+    // A drill's reminder goes to those in it (its starter), never to the responders.
+    const fallback = inc.private || inc.drill ? await this.privatePeople(inc, false) : this.d.settings.responders;
     await this.d.store.withLock(incidentId, async () => {
       const cur = await this.d.store.get(incidentId);
       if (!cur || !isOpen(cur) || reminderAnchor(cur) !== anchor) return;

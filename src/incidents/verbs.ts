@@ -1,7 +1,8 @@
 import { SEVERITIES, type Severity } from '../domain.js';
 import { ok, refuse, type Refusal, type Result } from '../result.js';
+import { capitalize } from '../words.js';
 import { isSlackUser, phrases, type EventFormat, type TimelineEvent, type TimelineKind } from '../timeline/events.js';
-import { acknowledge, mitigate, postUpdate, reopen, resolve, setLead, setSeverity, type Incident } from './model.js';
+import { acknowledge, assignRole, DEFAULT_ROLES, mitigate, postUpdate, reopen, resolve, roleHolders, setLead, setSeverity, type Incident } from './model.js';
 
 /**
  * The `/incident` verbs, each declared once. The Slack listener answers and queues from this
@@ -23,13 +24,21 @@ export type VerbWhere = 'anywhere' | 'incident';
 export type VerbRun = 'answer' | 'job' | 'change' | 'record';
 
 /** Work that follows a change verb; each is idempotent, so a retried command runs them again. */
-export type FollowUp = 'resolved' | 'reopened' | 'restart-reminder' | 'invite-lead';
+export type FollowUp = 'resolved' | 'reopened' | 'restart-reminder' | 'invite-lead' | 'invite-roles';
+
+/** What a verb's parser and transition may need to know of this Beacon's set-up. */
+export interface VerbSetup {
+  /** INCIDENT_ROLES, `lead` first. */
+  roles?: readonly string[];
+}
 
 export interface VerbInput {
   user: string;
   /** The arguments as `parse` normalized them. */
   args: string;
   now: Date;
+  /** INCIDENT_ROLES, `lead` first (default lead, comms, scribe). */
+  roles?: readonly string[];
 }
 
 export interface Verb {
@@ -40,7 +49,7 @@ export interface Verb {
   where: VerbWhere;
   run: VerbRun;
   /** Checks and normalizes the arguments: web answers a bad one at once, the worker checks again. */
-  parse?: (raw: string) => Result<string>;
+  parse?: (raw: string, setup?: VerbSetup) => Result<string>;
   /** `change` verbs: the transition. */
   apply?: (incident: Incident, input: VerbInput) => Result<Incident>;
   /** `change` and `record` verbs: the kind of their timeline entry. */
@@ -72,9 +81,36 @@ export const needsText = (help: string) => (raw: string) => (raw.trim() ? ok(raw
 const anyText = (raw: string) => ok(raw.trim());
 const optionalText = (args: string) => args || undefined;
 
+/** The entry of a verb that may make its actor the lead (the first to acknowledge leads): who, in `data.lead`. */
+const leadTaken = (before: Incident, after: Incident, args: string) => ({
+  text: args,
+  ...(after.lead && after.lead !== before.lead ? { data: { lead: after.lead } } : {}),
+});
+
+const rolesOf = (setup?: VerbSetup) => setup?.roles ?? DEFAULT_ROLES;
+const roleList = (roles: readonly string[]) => roles.map((r) => `\`${r}\``).join(', ');
+
+/** `comms @alice` (or `@alice comms`) -> `comms U123`; an unknown role gets the list of roles. */
+export function parseRoleArgs(raw: string, setup?: VerbSetup): Result<string> {
+  const roles = rolesOf(setup);
+  const example = `e.g. \`/incident role ${roles.find((r) => r !== 'lead') ?? 'lead'} @alice\``;
+  const words = raw.trim().split(/\s+/).filter(Boolean);
+  const userAt = words.findIndex((w) => parseUserArg(w));
+  if (words.length !== 2 || userAt === -1) return refuse(`Say which role and who, ${example}. Roles: ${roleList(roles)}.`);
+  const role = words[1 - userAt]!.toLowerCase();
+  if (!roles.includes(role)) return refuse(`\`${role.replace(/[<>&`]/g, '').slice(0, 30)}\` is not a role here. Roles: ${roleList(roles)}; ${example}.`);
+  return ok(`${role} ${parseUserArg(words[userAt]!)}`);
+}
+
+/** `comms U123` as `parseRoleArgs` left it. */
+const roleArgs = (args: string) => {
+  const [role = '', user = ''] = args.split(' ');
+  return { role, user };
+};
+
 export const VERBS: Verb[] = [
   { name: 'help', usage: 'help', what: 'this list', where: 'anywhere', run: 'answer' },
-  { name: 'declare', usage: 'declare <title> [sev1..sev4]', what: 'open an incident channel (no title: a form)', where: 'anywhere', run: 'answer' },
+  { name: 'declare', usage: 'declare <title> [sev1..sev4]', what: 'open an incident channel (no title: a form; `--private` before the title: a private channel only you are invited to)', where: 'anywhere', run: 'answer' },
   { name: 'list', usage: 'list', what: 'open incidents and their channels', where: 'anywhere', run: 'answer' },
   { name: 'status', usage: 'status', what: 'where the incident stands', where: 'incident', run: 'answer' },
   {
@@ -86,6 +122,7 @@ export const VERBS: Verb[] = [
     parse: anyText,
     apply: (i, c) => acknowledge(i, c.user, c.now),
     timeline: 'acknowledged',
+    entry: leadTaken,
     announce: true,
     describe: (ev, f) => {
       const p = phrases(ev, f);
@@ -138,6 +175,32 @@ export const VERBS: Verb[] = [
     },
   },
   {
+    name: 'role',
+    usage: 'role <role> @user',
+    what: 'give someone a role (comms, scribe…; INCIDENT_ROLES); it invites them',
+    where: 'incident',
+    run: 'change',
+    parse: parseRoleArgs,
+    apply: (i, c) => {
+      const { role, user } = roleArgs(c.args);
+      return assignRole(i, role, user, rolesOf(c));
+    },
+    timeline: 'role',
+    entry: (before, _after, args) => {
+      const { role, user } = roleArgs(args);
+      return { text: user, data: { role, from: roleHolders(before)[role] ?? null, to: user } };
+    },
+    announce: true,
+    followUps: ['invite-roles'],
+    describe: (ev, f) => {
+      const p = phrases(ev, f);
+      const role = p.str('role');
+      const to = p.str('to') ?? (isSlackUser(ev.text) ? ev.text : undefined);
+      if (!role || !to) return p.withText(`Role changed${p.by()}`);
+      return `${f.text(capitalize(role))}: ${f.who(to)}${ev.actor && ev.actor !== to ? ` (set by ${f.who(ev.actor)})` : ''}`;
+    },
+  },
+  {
     name: 'update',
     usage: 'update <text>',
     what: 'post a status update to the channel',
@@ -181,6 +244,7 @@ export const VERBS: Verb[] = [
     parse: anyText,
     apply: (i, c) => mitigate(i, c.user, optionalText(c.args), c.now),
     timeline: 'mitigated',
+    entry: leadTaken,
     announce: true,
     describe: (ev, f) => phrases(ev, f).withText(`Mitigated${phrases(ev, f).by()}`),
   },
@@ -193,6 +257,7 @@ export const VERBS: Verb[] = [
     parse: anyText,
     apply: (i, c) => resolve(i, c.user, optionalText(c.args), c.now),
     timeline: 'resolved',
+    entry: leadTaken,
     announce: true,
     followUps: ['resolved'],
     describe: (ev, f) => phrases(ev, f).withText(`Resolved${phrases(ev, f).by()}`),
@@ -206,11 +271,13 @@ export const VERBS: Verb[] = [
     parse: anyText,
     apply: (i, c) => reopen(i, c.user, c.now),
     timeline: 'reopened',
+    entry: leadTaken,
     announce: true,
     followUps: ['reopened', 'restart-reminder'],
     describe: (ev, f) => phrases(ev, f).withText(`Reopened${phrases(ev, f).by()}`),
   },
   { name: 'postmortem', usage: 'postmortem', what: 'the postmortem draft as a file', where: 'incident', run: 'job' },
+  { name: 'drill', usage: 'drill [scenario]', what: 'practise: list the drill scenarios, or run one in a channel of its own', where: 'anywhere', run: 'job' },
 ];
 
 export function findVerb(name: string): Verb | undefined {
@@ -226,10 +293,10 @@ export function isIncidentCommand(verb: Verb | undefined): verb is Verb & { run:
  * Checks a verb's arguments; `args` comes back normalized (`sev2`, a bare user id, trimmed text).
  * (It answers `args` rather than Result's `value`: the listener and older callers read `args`.)
  */
-export function checkArgs(verb: Verb | string, raw: string): { ok: true; args: string } | Refusal {
+export function checkArgs(verb: Verb | string, raw: string, setup?: VerbSetup): { ok: true; args: string } | Refusal {
   const v = typeof verb === 'string' ? findVerb(verb) : verb;
   if (!v) return refuse(`\`/incident ${verb}\` is not a verb Beacon knows.`);
-  const res = v.parse ? v.parse(raw) : ok(raw.trim());
+  const res = v.parse ? v.parse(raw, setup) : ok(raw.trim());
   return res.ok ? { ok: true, args: res.value } : res;
 }
 

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { alertSchema, changeEventSchema } from '../domain.js';
 import { incidentCommandSchema } from '../incidents/commanding.js';
 import { declarationSchema } from '../incidents/opening.js';
+import { drillStartSchema, type DrillService } from '../drills/service.js';
+import { MAX_EVENTS } from '../drills/format.js';
 import { jobIds } from '../ids.js';
 import type { ChangeStore } from '../changes/store.js';
 import type { IncidentService } from '../incidents/service.js';
@@ -35,6 +37,7 @@ export interface JobServices {
   runbooks: RunbookRuntime;
   reports: ReportService;
   probes: ProbeService;
+  drills: DrillService;
 }
 
 export interface JobSpec<S extends z.ZodType = z.ZodType> {
@@ -176,6 +179,27 @@ export const JOBS = {
     // A run that fails is not retried: the next period runs it again.
     options: () => ({ attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } }),
     handler: (data, s) => s.probes.run(data.runbook, data.check),
+  }),
+  /** `/incident drill <name>`: declares the drill's incident, opens its channel, plays what is due. */
+  'drill.start': defineJob({
+    queue: QUEUES.incidents,
+    schema: drillStartSchema,
+    id: (data) => jobIds.drillStart(data.sourceId),
+    handler: (data, s) => s.drills.start(data),
+  }),
+  /** A drill's clock: its events from `index` on, when they are due (then the next one is queued). */
+  'drill.event': defineJob({
+    queue: QUEUES.timers,
+    schema: z.object({ incidentId: z.string().min(1), index: z.number().int().min(0).max(MAX_EVENTS) }),
+    id: (data) => jobIds.drillEvents(data.incidentId, data.index),
+    handler: (data, s) => s.drills.run(data.incidentId, data.index),
+  }),
+  /** A resolved drill's scorecard. */
+  'drill.score': defineJob({
+    queue: QUEUES.timers,
+    schema: z.object({ incidentId: z.string().min(1), runId: z.string().min(1) }),
+    id: (data) => jobIds.drillScore(data.incidentId, data.runId),
+    handler: (data, s) => s.drills.score(data.incidentId, data.runId),
   }),
   /** A `:pushpin:` reaction in an incident channel. */
   'timeline.pin': defineJob({

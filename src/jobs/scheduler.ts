@@ -31,6 +31,7 @@ export function bullScheduler(queues: Queues): Scheduler {
       const data = { incidentId, periodic: true };
       await summaries().upsertJobScheduler(jobIds.summaryScheduler(incidentId), { every: ms, startDate: Date.now() + ms }, { name: 'summary.post', data });
     },
+    scoreDrill: (incidentId, runId) => queues.add('drill.score', { incidentId, runId }),
     async stopSummaries(incidentId) {
       await summaries().removeJobScheduler(jobIds.summaryScheduler(incidentId));
     },

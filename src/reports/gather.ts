@@ -1,7 +1,9 @@
 import type { ChangeStore } from '../changes/store.js';
+import type { Incident } from '../incidents/model.js';
 import type { IncidentStore } from '../incidents/store.js';
 import type { ChecklistStore } from '../runbooks/checklist-store.js';
 import type { Runbook } from '../runbooks/format.js';
+import type { TimelineEvent } from '../timeline/events.js';
 import type { TimelineStore } from '../timeline/store.js';
 import { CHANGE_WINDOW_MS, type PostmortemInput } from './postmortem.js';
 
@@ -31,10 +33,7 @@ export async function gatherPostmortem(src: ReportSources, incidentId: string, n
     incident.service ? src.changes.between(incident.service, from, end, 100) : Promise.resolve([]),
     src.checklists.state(incidentId),
   ]);
-  const ids = new Set<string>();
-  for (const id of [incident.lead, incident.acknowledgedBy, incident.resolvedBy, incident.declaredBy]) if (id) ids.add(id);
-  for (const e of timeline) if (e.actor && /^[UW][A-Z0-9]+$/.test(e.actor)) ids.add(e.actor);
-  const users = src.userNames ? await src.userNames([...ids]).catch(() => ({})) : {};
+  const users = await namesOf(src, peopleIn(incident, timeline));
   const first = checklistState.runbooks[0];
   const runbook = first ? src.runbooks().find((r) => r.name === first) : undefined;
   const ticks = first ? (checklistState.byRunbook[first]?.ticks ?? {}) : {};
@@ -60,4 +59,21 @@ export async function gatherPostmortem(src: ReportSources, incidentId: string, n
     users,
     now,
   };
+}
+
+const isUser = (id: unknown): id is string => typeof id === 'string' && /^[UW][A-Z0-9]+$/.test(id);
+
+/** Everyone a report may name: the incident's people, the timeline's actors, and whoever was given a role. */
+export function peopleIn(incident: Incident, timeline: TimelineEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const id of [incident.lead, incident.acknowledgedBy, incident.resolvedBy, incident.declaredBy, ...Object.values(incident.roles ?? {})]) if (isUser(id)) ids.add(id);
+  for (const e of timeline) {
+    for (const id of [e.actor, e.data?.to, e.data?.from, e.data?.lead]) if (isUser(id)) ids.add(id);
+  }
+  return [...ids];
+}
+
+/** Display names of those people; none (ids are shown) when they cannot be looked up. */
+export async function namesOf(src: Pick<ReportSources, 'userNames'>, ids: string[]): Promise<Record<string, string>> {
+  return src.userNames && ids.length ? await src.userNames(ids).catch(() => ({})) : {};
 }

@@ -4,7 +4,7 @@ import type { Scheduler } from '../incidents/ports.js';
 import type { Logger } from '../log.js';
 import { findRunbook } from '../runbooks/match.js';
 import { recordedAfter } from '../timeline/store.js';
-import { gatherPostmortem, type ReportSources } from './gather.js';
+import { gatherPostmortem, namesOf, peopleIn, type ReportSources } from './gather.js';
 import { renderPostmortem } from './postmortem.js';
 import type { ReportChat } from './ports.js';
 import { summaryEvents, type SummaryInput } from './summary.js';
@@ -44,8 +44,11 @@ export class ReportService {
     const fresh = mark.pos ? new Set(entries.filter((e) => recordedAfter(e.pos, mark.pos!)).map((e) => e.event.id)) : undefined;
     const pos = entries.reduce((max, e) => (recordedAfter(e.pos, max) ? e.pos : max), '0-0');
     const now = this.d.now();
+    // People are named, not mentioned: a summary asks nobody to act.
+    const users = await namesOf(sources, peopleIn(inc, entries.map((e) => e.event)));
     const summary: SummaryInput = {
       incident: inc,
+      users,
       ...(mark.since ? { since: mark.since, ...(fresh ? { fresh } : {}) } : {}),
       timeline: entries.map((e) => e.event),
       alerts,
@@ -91,7 +94,7 @@ export class ReportService {
       p.reason === 'resolved'
         ? `📝 The postmortem draft for #${inc.number} is ready. Fill in the parts marked TODO (team) and move it to your postmortem docs.`
         : `📝 Postmortem draft for #${inc.number} as of now.`;
-    await this.d.chat.upload(inc.slack.channelId, { filename, title: `Postmortem draft: #${inc.number} ${inc.title}`.slice(0, 250), content: markdown, comment });
+    await this.d.chat.upload(inc.slack.channelId, { filename, title: `${inc.drill ? 'DRILL · ' : ''}Postmortem draft: #${inc.number} ${inc.title}`.slice(0, 250), content: markdown, comment: `${inc.drill ? 'DRILL · ' : ''}${comment}` });
   }
 
   /**

@@ -7,7 +7,7 @@ import { postOnce } from '../incidents/post-once.js';
 import { ok, refuse, type Result } from '../result.js';
 import type { TimelineStore } from '../timeline/store.js';
 import type { ChecklistStore } from './checklist-store.js';
-import { runStepChecks, type CheckResult } from './checks/index.js';
+import { runStepChecks, type CheckContext, type CheckResult } from './checks/index.js';
 import type { Runbook } from './format.js';
 import { findRunbook, matchRunbook } from './match.js';
 import type { RunbookChat, RunbookView, StepToggle } from './ports.js';
@@ -29,6 +29,14 @@ export interface RunbookRuntimeDeps {
   log: Logger;
   /** The latest result of a probe (runbook, check), for an incident a probe opened. */
   probeResult?: (runbook: string, check: string) => Promise<CheckResult | undefined>;
+  /**
+   * A drill's incident never asks real systems, nor reads real changes: its changes and check
+   * results come from its scenario (src/drills/checks.ts).
+   */
+  drill?: {
+    changes(incidentId: string): CheckContext['changes'];
+    checks(inc: Incident, rb: Runbook, ctx: CheckContext): Promise<Map<string, CheckResult>>;
+  };
 }
 
 /**
@@ -80,11 +88,16 @@ export class RunbookRuntime {
     return hours.length ? Math.max(...hours) : DEFAULT_CHANGE_HOURS;
   }
 
+  /** Where the incident's changes are: the change store, or a drill's own timeline. */
+  private changeSource(inc: Incident): Pick<ChangeStore, 'between'> {
+    return inc.drill && this.d.drill ? this.d.drill.changes(inc.id) : this.d.changes;
+  }
+
   /** Changes of the incident's service in the window before it started, newest first. */
   async changesBefore(inc: Incident, rb: Runbook | undefined): Promise<{ changes: ChangeEvent[]; since: Date }> {
     const start = new Date(inc.detectedAt);
     const since = new Date(start.getTime() - this.windowHours(rb, inc.service) * 3_600_000);
-    const changes = inc.service ? await this.d.changes.between(inc.service, since, this.d.now(), 50) : [];
+    const changes = inc.service ? await this.changeSource(inc).between(inc.service, since, this.d.now(), 50) : [];
     return { changes, since };
   }
 
@@ -95,7 +108,7 @@ export class RunbookRuntime {
   async changesView(inc: Incident, rb: Runbook | undefined): Promise<RunbookView> {
     const { changes, since } = await this.changesBefore(inc, rb);
     for (const c of changes) await this.recordChange(inc.id, c);
-    return { kind: 'changes', changes, ...(inc.service ? { service: inc.service } : {}), since, incidentStart: new Date(inc.detectedAt) };
+    return { kind: 'changes', changes, ...(inc.service ? { service: inc.service } : {}), since, incidentStart: new Date(inc.detectedAt), ...(inc.drill ? { drill: true } : {}) };
   }
 
   /**
@@ -103,6 +116,8 @@ export class RunbookRuntime {
    * incident's opening: reopening or a re-run opening checks nothing twice.
    */
   async startChecks(inc: Incident): Promise<void> {
+    // A drill's checks run when someone runs them: running one is part of what the drill scores.
+    if (inc.drill) return;
     const rb = await this.mainRunbook(inc);
     if (rb && Object.keys(rb.checks).length) await this.d.runChecks(inc.id, rb.name, 'open');
   }
@@ -143,7 +158,7 @@ export class RunbookRuntime {
 
   async checklistView(inc: Incident, rb: Runbook): Promise<RunbookView> {
     const state = await this.d.checklists.stateOf(inc.id, rb.name);
-    return { kind: 'checklist', incidentId: inc.id, runbook: rb, state, now: this.d.now() };
+    return { kind: 'checklist', incidentId: inc.id, runbook: rb, state, now: this.d.now(), ...(inc.drill ? { drill: true } : {}) };
   }
 
   async rememberChecklistMessage(incidentId: string, runbook: string, channel: string, ts: string): Promise<void> {
@@ -158,7 +173,7 @@ export class RunbookRuntime {
       const inc = await this.d.incidents.get(incidentId);
       const state = await this.d.checklists.stateOf(incidentId, rb.name);
       if (!inc || !state.message) return;
-      await this.d.chat.update(state.message.channel, state.message.ts, { kind: 'checklist', incidentId, runbook: rb, state, now: this.d.now() });
+      await this.d.chat.update(state.message.channel, state.message.ts, { kind: 'checklist', incidentId, runbook: rb, state, now: this.d.now(), ...(inc.drill ? { drill: true } : {}) });
     });
   }
 
@@ -195,13 +210,14 @@ export class RunbookRuntime {
     const rb = findRunbook(this.d.runbooks(), runbookName);
     const inc = await this.d.incidents.get(incidentId);
     if (!rb || !inc) return;
-    const results = await runStepChecks(rb, {
+    const ctx: CheckContext = {
       ...(inc.service ? { service: inc.service } : {}),
       incidentStart: new Date(inc.detectedAt),
       now: this.d.now(),
       env: this.d.env,
-      changes: this.d.changes,
-    });
+      changes: this.changeSource(inc),
+    };
+    const results = inc.drill && this.d.drill ? await this.d.drill.checks(inc, rb, ctx) : await runStepChecks(rb, ctx);
     const at = this.d.now();
     for (const [stepId, result] of results) {
       await this.d.checklists.setCheckResult(incidentId, rb.name, stepId, result, at);

@@ -1,25 +1,49 @@
-import type { IncidentChat } from '../incidents/ports.js';
+import type { DrillChat } from '../drills/ports.js';
+import type { IncidentChat, PrivateView } from '../incidents/ports.js';
 import type { ReportChat } from '../reports/ports.js';
 import type { RunbookChat } from '../runbooks/ports.js';
 import { renderTopic } from './blocks/card.js';
+import { drillTopic, isDrillView, markDrill } from './blocks/drill.js';
 import { METADATA } from './blocks/ids.js';
-import { renderPrivate, renderView, type ChatView } from './blocks/views.js';
-import type { SlackGateway } from './gateway.js';
+import { named, type Who } from './blocks/people.js';
+import { peopleOf, renderPrivate, renderView, type ChatView } from './blocks/views.js';
+import { SlackApiError, type SlackGateway } from './gateway.js';
 
 /** Every port the domain declares, implemented once on Slack. */
-export type Chat = IncidentChat & RunbookChat & ReportChat;
+export type Chat = IncidentChat & RunbookChat & ReportChat & DrillChat;
 
 /**
  * The Slack adapter: renders each view the domain asks for and makes the Web API calls. A post's
  * tag travels as message metadata, which is how `findTagged` finds a post again after a crash.
+ * People in a message are named by their display names (looked up, cached per process) so that
+ * only the messages asking someone to act notify anyone.
  */
 export function createChat(gw: SlackGateway): Chat {
   const tagged = (tag: string) => ({ eventType: METADATA.message, key: tag });
+  const whoIn = async (view: ChatView | PrivateView): Promise<Who> => {
+    const ids = peopleOf(view);
+    return named(ids.length ? await gw.userNames(ids) : {});
+  };
+  // Every message of a drill's incident says DRILL, whatever renders it.
+  const render = async (view: ChatView) => {
+    const msg = renderView(view, await whoIn(view));
+    return isDrillView(view) ? markDrill(msg) : msg;
+  };
   return {
-    post: (channelId: string, view: ChatView, tag: string) => gw.postMessage(channelId, renderView(view), tagged(tag)),
-    update: (channelId: string, ts: string, view: ChatView) => gw.updateMessage(channelId, ts, renderView(view)),
+    async post(channelId: string, view: ChatView, tag: string) {
+      const msg = await render(view);
+      try {
+        return await gw.postMessage(channelId, msg, tagged(tag));
+      } catch (err) {
+        // The announce channel before anyone invited Beacon: a public one it may join itself.
+        if (!(err instanceof SlackApiError) || err.slackError !== 'not_in_channel') throw err;
+        await gw.joinChannel(channelId);
+        return gw.postMessage(channelId, msg, tagged(tag));
+      }
+    },
+    update: async (channelId: string, ts: string, view: ChatView) => gw.updateMessage(channelId, ts, await render(view)),
     findTagged: (channelId, tag) => gw.findMessageByMetadata(channelId, METADATA.message, tag),
-    openChannel: (name) => gw.createChannel(name),
+    openChannel: (name, opts) => gw.createChannel(name, !!opts?.private),
     async findOwnChannel(name) {
       const found = await gw.findChannelByName(name);
       return found && found.creator === (await gw.botUserId()) ? found.id : null;
@@ -27,11 +51,11 @@ export function createChat(gw: SlackGateway): Chat {
     invite: (channelId, userIds) => gw.invite(channelId, userIds),
     pin: (channelId, ts) => gw.pin(channelId, ts),
     async syncTopic(channelId, incident, current) {
-      const topic = renderTopic(incident);
+      const topic = incident.drill ? drillTopic(renderTopic(incident)) : renderTopic(incident);
       if (topic !== current) await gw.setTopic(channelId, topic);
       return topic;
     },
-    tell: (channelId, userId, view) => gw.postEphemeral(channelId, userId, renderPrivate(view)),
+    tell: async (channelId, userId, view) => gw.postEphemeral(channelId, userId, renderPrivate(view, await whoIn(view))),
     upload: (channelId, file) => gw.uploadFile(channelId, file),
     hasFile: (channelId, filename) => gw.hasFile(channelId, filename),
     getMessage: (channelId, ts) => gw.getMessage(channelId, ts),

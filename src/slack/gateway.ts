@@ -11,9 +11,14 @@ import { slackLogger } from './logger.js';
  */
 export interface SlackGateway {
   botUserId(): Promise<string>;
-  createChannel(name: string): Promise<OpenChannel>;
-  /** The channel of that exact name, searching public channels page by page. */
+  /** A public channel, or a private one (`groups:write`). */
+  createChannel(name: string, isPrivate?: boolean): Promise<OpenChannel>;
+  /** The channel of that exact name, searching public and private channels (those the bot is in) page by page. */
   findChannelByName(name: string): Promise<{ id: string; creator: string } | null>;
+  /** Joins a public channel (the announce channel, when nobody invited Beacon there). */
+  joinChannel(channelId: string): Promise<void>;
+  /** The members of a channel, page by page (`groups:read` for a private one). */
+  channelMembers(channelId: string): Promise<string[]>;
   /** Invites users; those already in the channel are fine. */
   invite(channelId: string, userIds: string[]): Promise<void>;
   postMessage(channelId: string, msg: SlackMessage, metadata?: { eventType: string; key: string }): Promise<string>;
@@ -110,9 +115,9 @@ class WebApiGateway implements SlackGateway {
     return botUser;
   }
 
-  async createChannel(name: string): Promise<OpenChannel> {
+  async createChannel(name: string, isPrivate = false): Promise<OpenChannel> {
     try {
-      const res = await this.call<{ channel: { id: string } }>('conversations.create', { name, is_private: false });
+      const res = await this.call<{ channel: { id: string } }>('conversations.create', { name, is_private: isPrivate });
       return { ok: true, id: res.channel.id };
     } catch (err) {
       if (isErr(err, 'name_taken')) return { ok: false, reason: 'name_taken' };
@@ -126,7 +131,7 @@ class WebApiGateway implements SlackGateway {
     for (let page = 0; page < 100; page++) {
       const res = await this.call<{ channels: { id: string; name: string; creator: string }[]; response_metadata?: { next_cursor?: string } }>(
         'conversations.list',
-        { types: 'public_channel', exclude_archived: false, limit: 1000, ...(cursor ? { cursor } : {}) },
+        { types: 'public_channel,private_channel', exclude_archived: false, limit: 1000, ...(cursor ? { cursor } : {}) },
       );
       const hit = res.channels.find((c) => c.name === name);
       if (hit) return { id: hit.id, creator: hit.creator };
@@ -134,6 +139,22 @@ class WebApiGateway implements SlackGateway {
       if (!cursor) return null;
     }
     return null;
+  }
+
+  async joinChannel(channelId: string): Promise<void> {
+    await this.call('conversations.join', { channel: channelId });
+  }
+
+  async channelMembers(channelId: string): Promise<string[]> {
+    const out: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const res = await this.call<{ members: string[]; response_metadata?: { next_cursor?: string } }>('conversations.members', { channel: channelId, limit: 1000, ...(cursor ? { cursor } : {}) });
+      out.push(...res.members);
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) break;
+    }
+    return out;
   }
 
   async invite(channelId: string, userIds: string[]): Promise<void> {

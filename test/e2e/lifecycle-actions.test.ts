@@ -29,7 +29,7 @@ describe('incident card controls', () => {
     const card = await cardShows(b, o, (t) => t.includes('👀 Acknowledged'));
     expect(card).toContain('*Lead*\\n<@U0000002>');
     expect(controlsOf(card)).not.toContain('incident.acknowledge');
-    await waitForSay(b, o.channelId, /<@U0000002> acknowledged the incident and leads it/);
+    await waitForSay(b, o.channelId, /@bob acknowledged the incident and leads it/);
     await waitFor(() => b.sim.channel(o.channelId)!.topic.value.startsWith('sev3 | acknowledged | lead <@U0000002>'), { what: 'topic' });
   });
 
@@ -46,7 +46,7 @@ describe('incident card controls', () => {
     await waitFor(async () => (await doc(b, o.incidentId)).status === 'resolved');
     card = await cardShows(b, o, (t) => t.includes('✅ Resolved'));
     expect(controlsOf(card)).toEqual(['incident.severity']);
-    await waitForSay(b, o.channelId, /<@U0000001> resolved the incident/);
+    await waitForSay(b, o.channelId, /@alice resolved the incident/);
     const inc = await doc(b, o.incidentId);
     expect(await b.redis.get(keysOf(b).openGroup(inc.group))).toBeNull();
   });

@@ -11,7 +11,7 @@ describe('every /incident verb is documented', () => {
   const verbs = COMMAND_VERBS.map((v) => v.verb);
 
   it('covers the contract: the verbs interface.md names', () => {
-    expect(verbs).toEqual(['help', 'declare', 'list', 'status', 'ack', 'sev', 'lead', 'update', 'note', 'task', 'runbook', 'summary', 'mitigate', 'resolve', 'reopen', 'postmortem']);
+    expect(verbs).toEqual(['help', 'declare', 'list', 'status', 'ack', 'sev', 'lead', 'role', 'update', 'note', 'task', 'runbook', 'summary', 'mitigate', 'resolve', 'reopen', 'postmortem', 'drill']);
   });
 
   it('in the manifest: the /incident usage_hint names each verb', () => {

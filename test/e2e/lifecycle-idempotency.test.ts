@@ -49,7 +49,7 @@ describe('retries, double clicks and races', () => {
     ]);
     await waitFor(async () => (await doc(b, o.incidentId)).lastUpdate === 'DNS flipped back');
     await settle();
-    expect(saying(o, /^Status update from <@U0000002>: DNS flipped back/)).toHaveLength(1);
+    expect(saying(o, /^Status update from @bob: DNS flipped back/)).toHaveLength(1);
     expect((await timeline(o.incidentId)).filter((e) => e.kind === 'update')).toHaveLength(1);
   });
 

@@ -73,7 +73,7 @@ describe('/incident verbs', () => {
       const members = b.sim.channel(o.channelId)!.members;
       for (const u of [...RESPONDERS, CAROL]) expect(members).toContain(u);
       expect(b.sim.channel(o.channelId)!.pins).toContain(o.cardTs);
-      await waitForSay(b, o.channelId, /<@U0000003> declared this incident/);
+      await waitForSay(b, o.channelId, /@carol declared this incident/);
       expect((await timeline(o.incidentId)).map((e) => e.kind)).toContain('incident.declared');
     });
 
@@ -132,7 +132,7 @@ describe('/incident verbs', () => {
       let card = await cardShows(b, o, (t) => t.includes('Acknowledged'));
       expect(card).toContain('<@U0000001>');
       expect(controlsOf(card)).toEqual(['incident.mitigate', 'incident.resolve', 'incident.severity']);
-      await waitForSay(b, o.channelId, /<@U0000001> acknowledged the incident and leads it/);
+      await waitForSay(b, o.channelId, /@alice acknowledged the incident and leads it/);
       await waitFor(() => b.sim.channel(o.channelId)!.topic.value.startsWith('sev3 | acknowledged | lead <@U0000001>'), { what: 'topic after ack' });
 
       // sev 2
@@ -146,7 +146,7 @@ describe('/incident verbs', () => {
       await command(b, o.channelId, ALICE, 'lead <@U0000002|bob>');
       await waitFor(async () => (await doc(b, o.incidentId)).lead === BOB);
       await cardShows(b, o, (t) => t.includes('*Lead*\\n<@U0000002>'));
-      await waitForSay(b, o.channelId, /<@U0000001> handed the lead to <@U0000002>/);
+      await waitForSay(b, o.channelId, /@alice handed the lead to <@U0000002>/);
       await waitFor(() => b.sim.channel(o.channelId)!.topic.value.includes('lead <@U0000002>'), { what: 'topic after lead' });
 
       // update: on the card, posted to the channel; untrusted text escaped, mentions kept
@@ -197,7 +197,7 @@ describe('/incident verbs', () => {
       expect((await doc(b, o.incidentId)).reopenedBy).toBe(ALICE);
       card = await cardShows(b, o, (t) => t.includes('Acknowledged') && !t.includes('*Duration*'));
       expect(controlsOf(card)).toEqual(['incident.mitigate', 'incident.resolve', 'incident.severity']);
-      await waitForSay(b, o.channelId, /<@U0000001> reopened the incident/);
+      await waitForSay(b, o.channelId, /@alice reopened the incident/);
       expect(await b.redis.get(keysOf(b).openGroup(group))).toBe(o.incidentId);
 
       const kinds = (await timeline(o.incidentId)).map((e) => e.kind);
@@ -232,7 +232,7 @@ describe('/incident verbs', () => {
       await command(b, o.channelId, BOB, 'ack');
       await waitFor(async () => (await doc(b, o.incidentId)).status === 'acknowledged');
       expect(await doc(b, o.incidentId)).toMatchObject({ acknowledgedBy: BOB, lead: 'U0000004' });
-      await waitForSay(b, o.channelId, /<@U0000002> acknowledged the incident; <@U0000004> leads it/);
+      await waitForSay(b, o.channelId, /@bob acknowledged the incident; @dave leads it/);
     });
 
     it('runbook lists and attaches, summary and postmortem are queued; none changes the state', async () => {

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ApiError, isObj, JSON_ARGS, jsonArg, NOT_JSON, str, type Obj, type Params } from './args.js';
+import { checkScopes } from './scopes.js';
 import type { Fault, RecordedCall } from './types.js';
 import type { Handler, Workspace } from './workspace.js';
 
@@ -136,6 +137,8 @@ interface HoldEntry {
 export interface Tokens {
   bot: string;
   app?: string;
+  /** The bot token's OAuth scopes; when given, calls are checked against them as Slack does. */
+  scopes?: readonly string[];
 }
 
 /** `/api/<method>`: Slack's Web API over the workspace. */
@@ -220,6 +223,7 @@ export class WebApi {
       return handler(params, this.ws);
     }
     if (token !== this.tokens.bot) throw new ApiError('invalid_auth');
+    if (this.tokens.scopes) checkScopes(method, params, this.ws, new Set(this.tokens.scopes));
     return handler(params, this.ws);
   }
 }

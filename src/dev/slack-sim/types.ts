@@ -18,6 +18,11 @@ export interface SimulatorOptions {
   triggerTtlMs?: number;
   /** The `xapp-` app-level token: enables Socket Mode (`apps.connections.open` and a WebSocket). */
   appToken?: string;
+  /**
+   * The bot token's OAuth scopes (e.g. the manifest's). Given, every call is checked against them
+   * and one that needs a scope not granted answers `missing_scope`; omitted, every scope is granted.
+   */
+  scopes?: readonly string[];
 }
 
 /** A failure to inject: a rate limit, a gateway error, or a Slack error code in a 200. */

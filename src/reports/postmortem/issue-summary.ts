@@ -3,6 +3,7 @@ import { mdLine } from '../describe.js';
 import { utcClock, utcDay } from '../time.js';
 import { TODO, type Draft } from './draft.js';
 import { durationLines, metricsLines } from './metrics.js';
+import { rolesLines } from './roles.js';
 import { rootCausePrompt } from './root-cause.js';
 
 /** `# Postmortem: <title>` and the line saying what the draft is and who must finish it. */
@@ -16,7 +17,8 @@ export function headerLines(dr: Draft): string[] {
     `status ${inc.status}`,
   ];
   return [
-    `# Postmortem: ${mdLine(inc.title) || `incident #${inc.number}`}`,
+    // A drill's postmortem says so in its title: practice, not a real incident.
+    `# ${inc.drill ? 'DRILL · ' : ''}Postmortem: ${mdLine(inc.title) || `incident #${inc.number}`}`,
     '',
     `_${meta.join(' · ')}. Draft written by Beacon on ${utcDay(now)}, ${utcClock(now)} UTC from the incident's timeline; every "TODO (team)" needs a person._`,
     '',
@@ -35,6 +37,7 @@ export function issueSummarySection(dr: Draft): string[] {
     ...rootCausePrompt(dr, 'state the root cause in one sentence: what failed, and why.', true),
     '',
     ...metricsLines(dr),
+    ...rolesLines(dr),
   ];
 }
 

@@ -234,6 +234,7 @@ function toRunbook(fm: RunbookFrontMatter, steps: readonly RawStep[], file: stri
     responders: fm.responders ?? [],
     escalation: fm.escalation ?? [],
     ...(fm.severity ? { severity: fm.severity } : {}),
+    ...(fm.private ? { private: true } : {}),
     checks: fm.checks ?? {},
     steps: steps.map((s, i) => {
       const detail = dedent(s.detailLines);

@@ -327,6 +327,8 @@ export const frontMatterSchema = z.strictObject({
   escalation: oneOrMany(slackUserOrGroupId).optional(),
   /** Severity to open the incident with when the alert does not say. */
   severity: z.enum(SEVERITIES).optional(),
+  /** Its alerts open private incidents: a private channel, only `responders` invited. */
+  private: z.boolean().optional(),
   checks: z
     .record(
       z.string().regex(CHECK_ID, { error: 'is not a check id: lower case letters, digits, `-` and `_`' }),
@@ -367,6 +369,8 @@ export const runbookSchema = z.object({
   /** User group IDs (`S…`) and user IDs, in file order (the Slack renderer mentions each). */
   escalation: z.array(z.string()),
   severity: z.enum(SEVERITIES).optional(),
+  /** `private: true`: its alerts open private incidents (absent when false). */
+  private: z.boolean().optional(),
   checks: z.record(z.string(), parsedCheckSchema),
   steps: z.array(stepSchema),
   /** The file it came from, for messages and logs. */

@@ -3,6 +3,7 @@ import type { IncidentView } from '../../incidents/ports.js';
 import { formatDuration, SEVERITY_ICON, SEVERITY_LABEL, STATUS_LABEL } from '../../words.js';
 import { cut, esc, mention } from '../escape.js';
 import { context, section, type SlackMessage } from './types.js';
+import { mentions, type Who } from './people.js';
 import { mentionTarget, userText } from './user-text.js';
 
 /**
@@ -17,54 +18,71 @@ type Announcement = Extract<IncidentView, { kind: 'announcement' }>;
 /**
  * One renderer per verb of the verb table that announces; a verb without one here gets a plain
  * sentence (`@alice ran /incident <verb>: text`), so a new verb works before it has its own words.
+ * `who` names people without notifying them; only someone asked to act (given the lead or a role
+ * by another person) is mentioned.
  */
-export const ANNOUNCERS: Record<string, (a: Announcement) => SlackMessage> = {
-  ack: (a) => announce.acknowledged(a.incident, a.by),
-  mitigate: (a) => announce.mitigated(a.incident, a.by, a.text),
-  resolve: (a) => announce.resolved(a.incident, a.by, a.text, a.now),
-  reopen: (a) => announce.reopened(a.incident, a.by),
-  sev: (a) => announce.severity(a.incident, a.by, a.before.severity),
-  lead: (a) => announce.lead(a.incident, a.by),
-  update: (a) => announce.update(a.incident, a.by, a.text ?? ''),
+export const ANNOUNCERS: Record<string, (a: Announcement, who: Who) => SlackMessage> = {
+  ack: (a, who) => announce.acknowledged(a.incident, a.by, who),
+  mitigate: (a, who) => announce.mitigated(a.incident, a.by, a.text, who),
+  resolve: (a, who) => announce.resolved(a.incident, a.by, a.text, a.now, who),
+  reopen: (a, who) => announce.reopened(a.incident, a.by, who),
+  sev: (a, who) => announce.severity(a.incident, a.by, a.before.severity, who),
+  lead: (a, who) => announce.lead(a.incident, a.by, who),
+  role: (a, who) => announce.role(a.text ?? '', a.by, who),
+  update: (a, who) => announce.update(a.incident, a.by, a.text ?? '', who),
 };
 
-export function renderAnnouncement(a: Announcement): SlackMessage {
+export function renderAnnouncement(a: Announcement, who: Who = mentions): SlackMessage {
   const own = ANNOUNCERS[a.verb];
-  return own ? own(a) : msg(`${mention(a.by)} ran \`/incident ${esc(a.verb)}\`${said(a.text)}`);
+  return own ? own(a, who) : msg(`${who(a.by)} ran \`/incident ${esc(a.verb)}\`${said(a.text)}`);
 }
 
+/** Someone given the lead or a role by another person is asked to act: mentioned. Oneself: named. */
+const assignee = (user: string | undefined, by: string, who: Who) => (user && user !== by ? mention(user) : who(user));
+
+/**
+ * The words of each announcement. `who` shows the people in it; it defaults to mentions for
+ * callers that render without names (the channel adapter always passes names).
+ */
 export const announce = {
-  acknowledged(inc: Incident, by: string): SlackMessage {
-    const lead = inc.lead === by ? ' and leads it' : inc.lead ? `; ${mention(inc.lead)} leads it` : '';
-    return msg(`👀 ${mention(by)} acknowledged the incident${lead}.`);
+  acknowledged(inc: Incident, by: string, who: Who = mentions): SlackMessage {
+    const lead = inc.lead === by ? ' and leads it' : inc.lead ? `; ${who(inc.lead)} leads it` : '';
+    return msg(`👀 ${who(by)} acknowledged the incident${lead}.`);
   },
-  mitigated(inc: Incident, by: string, text: string | undefined): SlackMessage {
+  mitigated(inc: Incident, by: string, text: string | undefined, who: Who = mentions): SlackMessage {
     void inc;
-    return msg(`🩹 ${mention(by)} marked the incident mitigated${said(text)}`);
+    return msg(`🩹 ${who(by)} marked the incident mitigated${said(text)}`);
   },
-  resolved(inc: Incident, by: string, text: string | undefined, now: Date): SlackMessage {
+  resolved(inc: Incident, by: string, text: string | undefined, now: Date, who: Who = mentions): SlackMessage {
     const took = formatDuration(durations(inc, now).toResolve);
-    return msg(`✅ ${mention(by)} resolved the incident after ${took}${said(text)}`);
+    return msg(`✅ ${who(by)} resolved the incident after ${took}${said(text)}`);
   },
-  reopened(inc: Incident, by: string): SlackMessage {
-    return msg(`🔁 ${mention(by)} reopened the incident. It is acknowledged again; ${mention(inc.lead)} leads it.`);
+  reopened(inc: Incident, by: string, who: Who = mentions): SlackMessage {
+    return msg(`🔁 ${who(by)} reopened the incident. It is acknowledged again; ${who(inc.lead)} leads it.`);
   },
-  severity(inc: Incident, by: string, from: Incident['severity'] | undefined): SlackMessage {
+  severity(inc: Incident, by: string, from: Incident['severity'] | undefined, who: Who = mentions): SlackMessage {
     const was = from ? ` from ${from}` : '';
-    return msg(`${SEVERITY_ICON[inc.severity]} ${mention(by)} changed the severity${was} to *${SEVERITY_LABEL[inc.severity]}*.`);
+    return msg(`${SEVERITY_ICON[inc.severity]} ${who(by)} changed the severity${was} to *${SEVERITY_LABEL[inc.severity]}*.`);
   },
-  lead(inc: Incident, by: string): SlackMessage {
-    if (inc.lead === by) return msg(`🧭 ${mention(by)} now leads the incident.`);
-    return msg(`🧭 ${mention(by)} handed the lead to ${mention(inc.lead)}.`);
+  lead(inc: Incident, by: string, who: Who = mentions): SlackMessage {
+    if (inc.lead === by) return msg(`🧭 ${who(by)} now leads the incident.`);
+    return msg(`🧭 ${who(by)} handed the lead to ${assignee(inc.lead, by, who)}.`);
+  },
+  /** `args` as the role verb normalized them: `comms U123`. */
+  role(args: string, by: string, who: Who = mentions): SlackMessage {
+    const [role = '', user = ''] = args.split(' ');
+    const name = esc(role);
+    if (user === by) return msg(`🎙️ ${who(by)} is now ${name} of the incident.`);
+    return msg(`🎙️ ${who(by)} made ${assignee(user, by, who)} ${name} of the incident.`);
   },
   /** A status update, posted to the channel as its own message. */
-  update(inc: Incident, by: string, text: string): SlackMessage {
+  update(inc: Incident, by: string, text: string, who: Who = mentions): SlackMessage {
     const body = cut(userText(text), 2900);
     return {
-      text: `Status update from ${mention(by)}: ${cut(userText(text), 300)}`,
+      text: `Status update from ${who(by)}: ${cut(userText(text), 300)}`,
       blocks: [
         section(`📣 *Status update*\n${body}`),
-        context(`${mention(by)} · #${inc.number} ${esc(cut(inc.title, 150))} · ${inc.severity} · ${STATUS_LABEL[inc.status]}`),
+        context(`${who(by)} · #${inc.number} ${esc(cut(inc.title, 150))} · ${inc.severity} · ${STATUS_LABEL[inc.status]}`),
       ],
     };
   },

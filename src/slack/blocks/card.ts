@@ -1,13 +1,20 @@
 import { SEVERITIES } from '../../domain.js';
-import { formatDuration, SEVERITY_ICON, SEVERITY_LABEL, STATUS_LABEL } from '../../words.js';
+import { capitalize, formatDuration, SEVERITY_ICON, SEVERITY_LABEL, STATUS_LABEL } from '../../words.js';
 import { durations, type Incident } from '../../incidents/model.js';
 import { cut, esc, link, mention, slackDate } from '../escape.js';
 import { ACTIONS } from './ids.js';
 import { context, plain, section, type Block, type SlackMessage } from './types.js';
+import { mentions, type Who } from './people.js';
 import { userText } from './user-text.js';
 
-/** The pinned incident card, re-rendered from the whole state on every change. */
-export function renderCard(inc: Incident, now: Date): SlackMessage {
+/**
+ * The pinned incident card, re-rendered from the whole state on every change. It shows every role
+ * of `roles` (INCIDENT_ROLES) with its holder. The card is posted once, before anyone holds a
+ * role, and edited afterwards; Slack notifies no one for an edit, so the holders are shown as
+ * mentions (a reader sees who, one click away). Everyone else is named by `who`.
+ */
+export function renderCard(inc: Incident, now: Date, opts: { roles?: readonly string[]; who?: Who } = {}): SlackMessage {
+  const who = opts.who ?? mentions;
   const d = durations(inc, now);
   const title = `${SEVERITY_ICON[inc.severity]} #${inc.number} ${inc.title}`;
   const fields = [
@@ -22,9 +29,11 @@ export function renderCard(inc: Incident, now: Date): SlackMessage {
     { type: 'header', text: plain(cut(esc(title), 150)) },
     { type: 'section', fields: fields.map((t) => ({ type: 'mrkdwn', text: t })) },
   ];
+  const roles = rolesBlock(inc, opts.roles ?? []);
+  if (roles) blocks.push(roles);
   if (inc.description) blocks.push(section(cut(esc(inc.description), 2900)));
   if (inc.lastUpdate) {
-    const by = inc.lastUpdateBy ? ` by ${mention(inc.lastUpdateBy)}` : '';
+    const by = inc.lastUpdateBy ? ` by ${who(inc.lastUpdateBy)}` : '';
     blocks.push(section(`*Latest update* (${slackDate(inc.lastUpdateAt ?? now.toISOString(), '{time}')}${by})\n${cut(userText(inc.lastUpdate), 2800)}`));
   }
   if (inc.status !== 'resolved' && inc.mitigation) blocks.push(section(`*Mitigation*\n${cut(userText(inc.mitigation), 2900)}`));
@@ -49,6 +58,14 @@ export function renderCard(inc: Incident, now: Date): SlackMessage {
     text: `${SEVERITY_LABEL[inc.severity]} ${STATUS_LABEL[inc.status]}: ${esc(cut(inc.title, 300))}`,
     blocks,
   };
+}
+
+/** The roles other than lead (which has its field above), each with its holder or `—`. */
+function rolesBlock(inc: Incident, roles: readonly string[]): Block | null {
+  const others = roles.filter((r) => r !== 'lead').slice(0, 10);
+  if (!others.length) return null;
+  const held = inc.roles ?? {};
+  return { type: 'section', fields: others.map((r) => ({ type: 'mrkdwn', text: `*${esc(capitalize(r))}*\n${mention(held[r])}` })) };
 }
 
 function controls(inc: Incident): Block[] {

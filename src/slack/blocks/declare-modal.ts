@@ -9,7 +9,11 @@ export const DECLARE_INPUTS = {
   severity: { block: 'declare_severity', action: 'severity' },
   service: { block: 'declare_service', action: 'service' },
   description: { block: 'declare_description', action: 'description' },
+  private: { block: 'declare_private', action: 'private' },
 } as const;
+
+/** The value of the form's one private checkbox. */
+const PRIVATE_VALUE = 'private';
 
 export const TITLE_MAX = 150;
 
@@ -19,8 +23,13 @@ export interface DeclareMeta {
   channel?: string;
 }
 
-/** The `/incident declare` form: title, severity, service, description. */
-export function renderDeclareModal(meta: DeclareMeta, initial: { severity?: Severity } = {}): Block {
+/** The `/incident declare` form: title, severity, service, description, and whether it is private. */
+export function renderDeclareModal(meta: DeclareMeta, initial: { severity?: Severity; private?: boolean } = {}): Block {
+  const privateOption = {
+    text: plain('Private incident'),
+    description: plain('A private channel: only you are invited.'),
+    value: PRIVATE_VALUE,
+  };
   const options = SEVERITIES.map((s) => ({ text: plain(SEVERITY_LABEL[s]), value: s }));
   const sev = initial.severity ?? 'sev3';
   return {
@@ -67,6 +76,18 @@ export function renderDeclareModal(meta: DeclareMeta, initial: { severity?: Seve
         label: plain('What is happening?'),
         element: { type: 'plain_text_input', action_id: DECLARE_INPUTS.description.action, multiline: true, max_length: 2000 },
       },
+      {
+        type: 'input',
+        block_id: DECLARE_INPUTS.private.block,
+        optional: true,
+        label: plain('Who sees it'),
+        element: {
+          type: 'checkboxes',
+          action_id: DECLARE_INPUTS.private.action,
+          options: [privateOption],
+          ...(initial.private ? { initial_options: [privateOption] } : {}),
+        },
+      },
     ],
   };
 }
@@ -76,9 +97,13 @@ export interface DeclareForm {
   severity: Severity;
   service?: string;
   description?: string;
+  private?: true;
 }
 
-type Values = Record<string, Record<string, { value?: string | null; selected_option?: { value?: string } | null } | undefined> | undefined>;
+type Values = Record<
+  string,
+  Record<string, { value?: string | null; selected_option?: { value?: string } | null; selected_options?: { value?: string }[] | null } | undefined> | undefined
+>;
 
 /** Reads a submitted declare form; problems come back per block, as `response_action: errors` wants them. */
 export function readDeclareForm(values: Values): { ok: true; value: DeclareForm } | { ok: false; errors: Record<string, string> } {
@@ -92,9 +117,11 @@ export function readDeclareForm(values: Values): { ok: true; value: DeclareForm 
   if (Object.keys(errors).length) return { ok: false, errors };
   const service = text('service');
   const description = text('description');
+  const picked = values[DECLARE_INPUTS.private.block]?.[DECLARE_INPUTS.private.action]?.selected_options ?? [];
+  const isPrivate = picked.some((o) => o.value === PRIVATE_VALUE);
   return {
     ok: true,
-    value: { title, severity: sevRaw as Severity, ...(service ? { service } : {}), ...(description ? { description } : {}) },
+    value: { title, severity: sevRaw as Severity, ...(service ? { service } : {}), ...(description ? { description } : {}), ...(isPrivate ? { private: true as const } : {}) },
   };
 }
 

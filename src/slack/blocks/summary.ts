@@ -25,7 +25,7 @@ export function renderSummary(input: SummaryInput): SlackMessage | null {
   const plan = planSummary(input);
   if (!plan) return null;
   const { incident: inc, now } = input;
-  const fmt = slackFormat(input.users ?? {});
+  const fmt = slackFormat(input.users);
 
   const blocks: Block[] = [
     { type: 'header', text: plain(cut(`📋 Summary · #${inc.number} ${esc(inc.title)}`, 150)) },
@@ -52,13 +52,19 @@ export function renderSummary(input: SummaryInput): SlackMessage | null {
   return { text, blocks: blocks.slice(0, MAX_BLOCKS) };
 }
 
-/** mrkdwn for untrusted text; people named when their names are known, else mentioned. */
-function slackFormat(users: Record<string, string>): EventFormat {
+/**
+ * mrkdwn for untrusted text; people named, never pinged, when the caller looked names up (a name
+ * not found shows the id); mentioned only by callers that give no names at all.
+ */
+function slackFormat(users: Record<string, string> | undefined): EventFormat {
   return {
     text: (s) => cut(esc(mdLine(s)), 300),
     who: (actor) => {
       if (!actor) return '';
-      if (isSlackUser(actor)) return users[actor] ? `@${esc(cut(mdLine(users[actor]), 80))}` : mention(actor);
+      if (isSlackUser(actor)) {
+        if (!users) return mention(actor);
+        return `@${users[actor] ? esc(cut(mdLine(users[actor]), 80)) : actor}`;
+      }
       return esc(cut(mdLine(actor), 80));
     },
   };

@@ -1,3 +1,4 @@
+import type { DrillView } from '../../drills/ports.js';
 import type { IncidentView, PrivateView } from '../../incidents/ports.js';
 import type { ReportView } from '../../reports/ports.js';
 import { spell } from '../../result.js';
@@ -8,24 +9,32 @@ import { renderCard } from './card.js';
 import { renderChangeDuring } from './change-during.js';
 import { renderChecklist, renderRecentChanges } from './checklist.js';
 import { renderDeclared } from './declared.js';
+import { renderDrillView } from './drill.js';
 import { renderSummary } from './summary.js';
 import { section, type SlackMessage } from './types.js';
-import { mention } from '../escape.js';
+import { renderAnnounceMessage } from './announce-channel.js';
+import { mentions, type Who } from './people.js';
 
 /** Every view a domain port can ask to show. */
-export type ChatView = IncidentView | RunbookView | ReportView;
+export type ChatView = IncidentView | RunbookView | ReportView | DrillView;
 
-/** The one switch from a domain view to its Slack renderer. */
-export function renderView(v: ChatView): SlackMessage {
+/**
+ * The one switch from a domain view to its Slack renderer. `who` names people without notifying
+ * them (the adapter passes their display names); the messages that ask someone to act (escalation,
+ * reminder, an assignment) mention them whatever `who` is.
+ */
+export function renderView(v: ChatView, who: Who = mentions): SlackMessage {
   switch (v.kind) {
     case 'card':
-      return renderCard(v.incident, v.now);
+      return renderCard(v.incident, v.now, { who, ...(v.roles ? { roles: v.roles } : {}) });
+    case 'announce':
+      return renderAnnounceMessage(v.incident, v.now, who);
     case 'alerts':
       return renderAlerts(v.incident, v.alerts);
     case 'declared':
-      return renderDeclared(v.incident);
+      return renderDeclared(v.incident, who);
     case 'announcement':
-      return renderAnnouncement(v);
+      return renderAnnouncement(v, who);
     case 'escalation':
       return renderEscalation(v.incident, v.targets, v.n, v.max, v.now);
     case 'reminder':
@@ -36,6 +45,10 @@ export function renderView(v: ChatView): SlackMessage {
       return renderRecentChanges(v.changes, { ...(v.service ? { service: v.service } : {}), since: v.since, incidentStart: v.incidentStart });
     case 'checklist':
       return renderChecklist({ incidentId: v.incidentId, runbook: v.runbook, state: v.state, now: v.now });
+    case 'drill-started':
+    case 'drill-hint':
+    case 'drill-scorecard':
+      return renderDrillView(v, who);
     case 'summary': {
       const msg = renderSummary(v.summary);
       // The domain skips a summary with nothing new before asking; an empty one still says so.
@@ -45,8 +58,26 @@ export function renderView(v: ChatView): SlackMessage {
 }
 
 /** What only the person who asked sees. */
-export function renderPrivate(v: PrivateView): SlackMessage {
+export function renderPrivate(v: PrivateView, who: Who = mentions): SlackMessage {
   if (v.kind === 'recorded') return renderRecorded(v.verb, v.text);
-  const text = spell(v.refusal, mention);
+  const text = spell(v.refusal, (id) => who(id));
   return { text, blocks: [section(text)] };
+}
+
+const USER = /^[UW][A-Z0-9]{2,}$/;
+const TYPED = /<@([UW][A-Z0-9]{2,})>/g;
+
+/** The people a view names (so the adapter can look up their names before rendering it). */
+export function peopleOf(v: ChatView | PrivateView): string[] {
+  const ids: (string | undefined)[] = [];
+  if ('incident' in v) {
+    const i = v.incident;
+    ids.push(i.lead, i.declaredBy, i.lastUpdateBy, i.resolvedBy, i.acknowledgedBy, ...Object.values(i.roles ?? {}));
+    for (const m of (i.lastUpdate ?? '').matchAll(TYPED)) ids.push(m[1]);
+  }
+  if (v.kind === 'announcement') ids.push(v.by, ...(v.text ?? '').split(' '));
+  if (v.kind === 'refusal') ids.push(v.refusal.user);
+  if (v.kind === 'drill-started') ids.push(v.starter);
+  if (v.kind === 'drill-scorecard') ids.push(v.scorecard.cause.by, ...v.scorecard.misleading.drill.map((m) => m.by));
+  return [...new Set(ids.filter((id): id is string => !!id && USER.test(id)))];
 }

@@ -11,8 +11,10 @@ import { renderPrivate } from '../blocks/views.js';
 import { normalizeCommandText, plainTitle } from '../blocks/user-text.js';
 import { cut, esc } from '../escape.js';
 import { postmortemVerb, runbookVerb, summaryVerb } from './runbook-reports.js';
+import { drillVerb } from './drill.js';
 import { deliveryId, type ListenerDeps } from './deps.js';
 import type { IncidentVerbContext, IncidentVerbHandler, VerbAnswer, VerbContext } from './verb-context.js';
+import { canSee, channelMembers, visibleTo } from './visibility.js';
 
 const say = (text: string): SlackMessage => ({ text, blocks: [section(text)] });
 
@@ -25,7 +27,7 @@ export function splitCommand(text: string | undefined): { verb: string; args: st
 
 /** Changes and records: checked here for a fast answer, then queued; the worker applies and announces. */
 const enqueueCommand: IncidentVerbHandler = async (ctx) => {
-  const checked = checkArgs(ctx.verb, normalizeCommandText(ctx.args));
+  const checked = checkArgs(ctx.verb, normalizeCommandText(ctx.args), ctx.deps.roles ? { roles: ctx.deps.roles } : {});
   if (!checked.ok) return renderPrivate({ kind: 'refusal', refusal: checked });
   const id = deliveryId(ctx.triggerId, ctx.userId, ctx.text);
   await ctx.deps.queues.add('incident.command', {
@@ -56,27 +58,38 @@ const INCIDENT_HANDLERS: Record<string, IncidentVerbHandler> = {
   postmortem: postmortemVerb,
 };
 
+/** `/incident list`: the open incidents; a private one only for the members of its channel. */
 async function listVerb(ctx: VerbContext): Promise<VerbAnswer> {
-  const open = await ctx.deps.store.listOpen(21);
+  const open = await visibleTo(ctx, await ctx.deps.store.listOpen(50));
   return renderList(open.slice(0, 20), ctx.deps.now(), open.length > 20);
 }
 
-/** `declare <title> [sev1..sev4]`: a trailing severity is taken off the title. */
-export function parseDeclare(args: string): { title: string; severity?: Severity } {
-  const m = /^([\s\S]*?)\s*\b(sev[1-4])$/i.exec(args.trim());
+/** `declare [--private] <title> [sev1..sev4]`: a trailing severity is taken off the title, `--private` (first or last) too. */
+export function parseDeclare(args: string): { title: string; severity?: Severity; private?: true } {
+  let rest = args.trim();
+  const flag = /^--private(?:\s+|$)|(?:^|\s+)--private$/i;
+  const isPrivate = flag.test(rest);
+  if (isPrivate) rest = rest.replace(flag, ' ').trim();
+  const m = /^([\s\S]*?)\s*\b(sev[1-4])$/i.exec(rest);
   const severity = m ? (m[2]!.toLowerCase() as Severity) : undefined;
-  const title = plainTitle(m ? m[1]! : args);
-  return { title, ...(severity && SEVERITIES.includes(severity) ? { severity } : {}) };
+  const title = plainTitle(m ? m[1]! : rest);
+  return { title, ...(severity && SEVERITIES.includes(severity) ? { severity } : {}), ...(isPrivate ? { private: true as const } : {}) };
 }
 
 async function declareVerb(ctx: VerbContext): Promise<VerbAnswer> {
-  const { title, severity = 'sev3' } = parseDeclare(ctx.args);
+  const { title, severity = 'sev3', private: isPrivate } = parseDeclare(ctx.args);
   if (title.length > TITLE_MAX) return say(`That title is ${title.length} characters; keep it under ${TITLE_MAX}, and put the details in \`/incident update\` once the channel is open.`);
   // One incident per Slack delivery: the id derives from the trigger_id, so a retry declares nothing new.
   const id = deliveryId('declare', ctx.triggerId);
-  await ctx.deps.queues.add('incident.declare', { sourceId: `declare:${id}`, title, severity, userId: ctx.userId, channelId: ctx.channelId });
+  await ctx.deps.queues.add('incident.declare', { sourceId: `declare:${id}`, title, severity, userId: ctx.userId, channelId: ctx.channelId, ...(isPrivate ? { private: true } : {}) });
+  if (isPrivate) {
+    return say(`🔒 Declaring *${esc(cut(title, 200))}* (${SEVERITY_LABEL[severity]}) as a private incident. Beacon is opening a private channel and will invite only you; bring others in with \`/incident role &lt;role&gt; @someone\` or by inviting them.`);
+  }
   return say(`🚨 Declaring *${esc(cut(title, 200))}* (${SEVERITY_LABEL[severity]}). Beacon is opening the incident channel and will invite you to it.`);
 }
+
+const notHere = (verb: string) =>
+  say(`\`/incident ${esc(verb)}\` works inside an incident channel. \`/incident list\` shows the open incidents and their channels; \`/incident declare &lt;title&gt;\` opens a new one.`);
 
 /** Everything `/incident` can answer without a modal. */
 export async function answerCommand(ctx: VerbContext): Promise<VerbAnswer> {
@@ -84,23 +97,25 @@ export async function answerCommand(ctx: VerbContext): Promise<VerbAnswer> {
   if (verb === '' || verb === 'help') return renderHelp();
   if (verb === 'list') return listVerb(ctx);
   if (verb === 'declare') return declareVerb(ctx);
+  if (verb === 'drill') return drillVerb(ctx);
   const spec = findVerb(verb);
   const handler = isIncidentCommand(spec) ? enqueueCommand : INCIDENT_HANDLERS[verb];
   if (!spec || spec.where !== 'incident' || !handler) return renderHelp(`Beacon does not know \`/incident ${esc(cut(verb, 40))}\`.`);
   const incidentId = await ctx.deps.store.byChannel(ctx.channelId);
-  if (!incidentId) {
-    return say(`\`/incident ${esc(verb)}\` works inside an incident channel. \`/incident list\` shows the open incidents and their channels; \`/incident declare &lt;title&gt;\` opens a new one.`);
-  }
+  if (!incidentId) return notHere(verb);
+  // A private incident is not there for someone outside its channel: not even its existence.
+  const inc = await ctx.deps.store.get(incidentId);
+  if (inc?.private && !(await canSee(ctx, inc))) return notHere(verb);
   const ictx: IncidentVerbContext = { ...ctx, incidentId };
   return handler(ictx);
 }
 
 /** `declare` without a title: the form, opened at once (a trigger_id is good for 3 seconds). */
-async function openDeclareModal(client: WebClient, ctx: VerbContext, severity: Severity | undefined): Promise<string | null> {
+async function openDeclareModal(client: WebClient, ctx: VerbContext, initial: { severity?: Severity; private?: true }): Promise<string | null> {
   try {
     await client.views.open({
       trigger_id: ctx.triggerId,
-      view: renderDeclareModal({ trigger: ctx.triggerId, channel: ctx.channelId }, severity ? { severity } : {}) as never,
+      view: renderDeclareModal({ trigger: ctx.triggerId, channel: ctx.channelId }, initial) as never,
     });
     return null;
   } catch (err) {
@@ -122,12 +137,13 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
       triggerId: command.trigger_id,
       text: (command.text ?? '').trim(),
       deps,
+      members: channelMembers(client),
     };
     if (verb === 'declare') {
       const parsed = parseDeclare(args);
       if (!parsed.title) {
         await ack();
-        const problem = await openDeclareModal(client, ctx, parsed.severity);
+        const problem = await openDeclareModal(client, ctx, { ...(parsed.severity ? { severity: parsed.severity } : {}), ...(parsed.private ? { private: true } : {}) });
         if (problem) await respond({ response_type: 'ephemeral', text: problem });
         return;
       }

@@ -3,6 +3,7 @@ import type { Queues } from '../../jobs/queues.js';
 import type { Logger } from '../../log.js';
 import type { ChecklistStore } from '../../runbooks/checklist-store.js';
 import type { Runbook } from '../../runbooks/format.js';
+import type { DrillSet } from '../../drills/set.js';
 
 export { deliveryId } from '../../ids.js';
 
@@ -14,4 +15,8 @@ export interface ListenerDeps {
   runbooks: () => readonly Runbook[];
   log: Logger;
   now: () => Date;
+  /** The drill scenarios loaded from DRILLS_DIR, for `/incident drill`. */
+  drills?: () => DrillSet;
+  /** INCIDENT_ROLES, `lead` first (default lead, comms, scribe): `/incident role` checks against it at once. */
+  roles?: readonly string[];
 }

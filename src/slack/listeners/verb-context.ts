@@ -12,6 +12,8 @@ export interface VerbContext {
   /** The whole command text: with trigger and user, it identifies the delivery. */
   text: string;
   deps: ListenerDeps;
+  /** The members of a channel (Slack's `conversations.members`), to show a private incident only to them. */
+  members?: (channelId: string) => Promise<string[]>;
 }
 
 /** A verb used inside an incident channel also knows the incident. */
