@@ -140,31 +140,38 @@ function probeMetrics(registry: Registry, runsFromShared: (this: Counter<string>
       registers: [registry],
       collect: runsFromShared,
     }),
-    probeUp: new Gauge({
-      name: 'beacon_probe_up',
-      help: 'Whether the latest run of a probe passed (1) or not (0); absent before its first run',
-      labelNames: ['runbook', 'check'] as const,
-      registers: [registry],
-      async collect() {
-        const all = await readProbes(read);
-        if (!all) return;
-        this.reset();
-        for (const p of all) if (p.state?.last) this.set({ runbook: p.runbook, check: p.check }, p.state.last.status === 'pass' ? 1 : 0);
-      },
-    }),
-    probeDuration: new Gauge({
-      name: 'beacon_probe_duration_seconds',
-      help: 'How long the latest run of a probe took',
-      labelNames: ['runbook', 'check'] as const,
-      registers: [registry],
-      async collect() {
-        const all = await readProbes(read);
-        if (!all) return;
-        this.reset();
-        for (const p of all) if (p.state?.lastDurationMs !== undefined) this.set({ runbook: p.runbook, check: p.check }, p.state.lastDurationMs / 1000);
-      },
-    }),
+    probeUp: probeGauge(registry, read, 'beacon_probe_up', 'Whether the latest run of a probe passed (1) or not (0); absent before its first run', (st) =>
+      st.last ? (st.last.status === 'pass' ? 1 : 0) : undefined,
+    ),
+    probeDuration: probeGauge(registry, read, 'beacon_probe_duration_seconds', 'How long the latest run of a probe took', (st) =>
+      st.lastDurationMs !== undefined ? st.lastDurationMs / 1000 : undefined,
+    ),
   };
+}
+
+/** A gauge per probe from its latest state, read from Redis at each scrape. */
+function probeGauge(
+  registry: Registry,
+  read: (() => Promise<ProbeReading[]>) | undefined,
+  name: string,
+  help: string,
+  value: (state: NonNullable<ProbeReading['state']>) => number | undefined,
+) {
+  return new Gauge({
+    name,
+    help,
+    labelNames: ['runbook', 'check'] as const,
+    registers: [registry],
+    async collect() {
+      const all = await readProbes(read);
+      if (!all) return;
+      this.reset();
+      for (const p of all) {
+        const v = p.state ? value(p.state) : undefined;
+        if (v !== undefined) this.set({ runbook: p.runbook, check: p.check }, v);
+      }
+    },
+  });
 }
 
 async function readProbes(read: (() => Promise<ProbeReading[]>) | undefined): Promise<ProbeReading[] | null> {
