@@ -1,12 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import { sign } from '@octokit/webhooks-methods';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../src/http/body.js';
-import { JOBS, type JobName } from '../../src/jobs/catalog.js';
 import { startBeacon, type TestBeacon } from '../support/beacon.js';
-import { keysOf } from '../support/builders.js';
+import { FUZZ_RUNS, counted, expectPrototypeUntouched, keepAliveAgent, newestJobsProblems, postRaw, queuedJobs, type Answer } from '../support/fuzz.js';
 import { GITHUB_SECRET, example, examples, type Payload } from '../fixtures/github/examples.js';
 
 /**
@@ -17,7 +15,6 @@ import { GITHUB_SECRET, example, examples, type Payload } from '../fixtures/gith
  * nothing; a 202 queues at most the one change it reports; over 1 MiB is 413.
  */
 
-const RUNS = Math.max(1000, Number(process.env.BEACON_FUZZ_RUNS ?? 0) || 0);
 const EVENTS = ['deployment', 'deployment_status', 'release', 'ping'] as const;
 
 const failure = () => {
@@ -154,60 +151,22 @@ const deliveryArb: fc.Arbitrary<Delivery> = fc
     return d;
   });
 
-const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-afterAll(() => agent.destroy());
+const agent = keepAliveAgent(4);
 
-async function send(b: TestBeacon, d: Delivery, chunked = false): Promise<{ status: number; body: any; text: string }> {
+async function send(b: TestBeacon, d: Delivery, chunked = false): Promise<Answer> {
   const headers: Record<string, string | number> = { 'user-agent': 'GitHub-Hookshot/fuzz' };
-  if (!chunked) headers['content-length'] = d.body.length;
   if (d.contentType) headers['content-type'] = d.contentType;
   if (d.event) headers['x-github-event'] = d.event;
   if (d.id) headers['x-github-delivery'] = d.id;
   // GitHub signs the body as text; these bodies are what the route decodes as UTF-8 too.
   if (d.signing !== 'unsigned' && d.body.length > 0) headers['x-hub-signature-256'] = await sign(d.signing === 'signed' ? GITHUB_SECRET : 'another-secret', d.body.toString('utf8'));
-  const { hostname, port } = new URL(b.url);
-  return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path: '/webhooks/github', method: 'POST', headers, agent, timeout: 20_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          /* asserted below */
-        }
-        resolve({ status: res.statusCode ?? 0, body, text });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer within 20 s')));
-    req.on('error', reject);
-    if (!chunked) return void req.end(d.body);
-    for (let i = 0; i < d.body.length; i += 256 * 1024) req.write(d.body.subarray(i, i + 256 * 1024));
-    req.end();
-  });
+  return postRaw(b, { path: '/webhooks/github', headers, body: d.body, agent, ...(chunked ? { chunkBytes: 256 * 1024 } : {}) });
 }
 
-const QUEUE_LISTS = ['wait', 'active', 'paused'] as const;
-async function queued(b: TestBeacon): Promise<number> {
-  const q = `${keysOf(b).queuePrefix}:intake`;
-  const lens = await Promise.all([...QUEUE_LISTS.map((l) => b.redis.llen(`${q}:${l}`)), b.redis.zcard(`${q}:delayed`), b.redis.zcard(`${q}:prioritized`)]);
-  return lens.reduce((a, n) => a + n, 0);
-}
+const queued = (b: TestBeacon) => queuedJobs(b);
 
 /** The newest job, when one was added, must be a change job its schema takes. */
-async function newestJobProblem(b: TestBeacon): Promise<string | undefined> {
-  const q = `${keysOf(b).queuePrefix}:intake`;
-  const [id] = await b.redis.lrange(`${q}:wait`, 0, 0);
-  const [name, data] = await b.redis.hmget(`${q}:${id}`, 'name', 'data');
-  if (name !== 'change.received') return `unexpected job ${String(name)}`;
-  const parsed = JOBS[name as JobName].schema.safeParse(JSON.parse(data ?? 'null'));
-  return parsed.success ? undefined : JSON.stringify(parsed.error.issues.slice(0, 3));
-}
-
-const PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype).sort();
+const newestJobProblem = async (b: TestBeacon): Promise<string | undefined> => (await newestJobsProblems(b, 1, ['change.received']))[0];
 
 describe('github webhook fuzzing: 1,000 generated deliveries over HTTP', () => {
   let b: TestBeacon;
@@ -223,10 +182,7 @@ describe('github webhook fuzzing: 1,000 generated deliveries over HTTP', () => {
     const start = await queued(b);
     await fc.assert(
       fc.asyncProperty(deliveryArb, async (d) => {
-        const before = await queued(b);
-        const res = await send(b, d);
-        const added = (await queued(b)) - before;
-        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        const { res, added } = await counted(b, statuses, () => send(b, d));
         expect([200, 202, 400, 401, 413], `${res.status} ${res.text.slice(0, 300)}`).toContain(res.status);
         expect(typeof res.body === 'object' && res.body !== null, `not JSON: ${res.text.slice(0, 200)}`).toBe(true);
         if (d.body.length > MAX_BODY_BYTES) expect(res.status).toBe(413);
@@ -241,10 +197,9 @@ describe('github webhook fuzzing: 1,000 generated deliveries over HTTP', () => {
           if (res.status >= 400) expect(typeof res.body.error).toBe('string');
           expect(added, `a ${res.status} queued ${added} job(s)`).toBe(0);
         }
-        expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(PROTOTYPE_KEYS);
-        expect(({} as Obj).polluted).toBeUndefined();
+        expectPrototypeUntouched();
       }),
-      { numRuns: RUNS },
+      { numRuns: FUZZ_RUNS },
     );
     // Both sides reached: changes taken, deliveries ignored, refused and unauthorized.
     for (const s of ['200', '202', '400', '401', '413']) expect(statuses[s] ?? 0, JSON.stringify(statuses)).toBeGreaterThan(0);

@@ -5,7 +5,8 @@ import { SlackSimulator } from '../../src/dev/slack-simulator.js';
 import { MAX_BODY_BYTES } from '../../src/http/body.js';
 import { alertSchema } from '../../src/domain.js';
 import { BOT_TOKEN, SIGNING_SECRET, WEBHOOK_TOKEN, startBeacon, type TestBeacon } from '../support/beacon.js';
-import { keysOf, sourceFixture } from '../support/builders.js';
+import { sourceFixture } from '../support/builders.js';
+import { FUZZ_RUNS, answer, aroundBodyLimit, counted, expectPrototypeUntouched, newestJobs, queuedJobs, type Answer, type QueueList } from '../support/fuzz.js';
 
 /**
  * Issue 11, "Hostile input", for the Opsgenie Alert API: 1,000 generated requests per route over
@@ -18,7 +19,6 @@ import { keysOf, sourceFixture } from '../support/builders.js';
  * after one request belongs to that request alone.
  */
 
-const RUNS = Math.max(1000, Number(process.env.BEACON_FUZZ_RUNS ?? 0) || 0);
 const KEY = 'og-fuzz-key-0123456789';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const fixture = (name: string) => sourceFixture<Record<string, unknown>>('opsgenie', name);
@@ -103,8 +103,7 @@ const rawBody = (route: Route): fc.Arbitrary<Buffer> =>
     {
       weight: 1,
       arbitrary: fc.tuple(fc.constantFrom(...BASES[route]), fc.constantFrom(-1, 0, 1, 64)).map(([b, d]) => {
-        const valid = Buffer.from(JSON.stringify(b));
-        return Buffer.concat([valid, Buffer.alloc(MAX_BODY_BYTES + d - valid.length, 0x20)]);
+        return aroundBodyLimit(Buffer.from(JSON.stringify(b)), d);
       }),
     },
   );
@@ -158,49 +157,30 @@ function callArb(route: Route): fc.Arbitrary<Call> {
 // ---------------------------------------------------------------------------------------------
 // HTTP and queue
 
-async function send(b: TestBeacon, c: { method: string; path: string; body: Buffer }, auth = `GenieKey ${KEY}`) {
+async function send(b: TestBeacon, c: { method: string; path: string; body: Buffer }, auth = `GenieKey ${KEY}`): Promise<Answer> {
   const res = await fetch(`${b.url}${c.path}`, { method: c.method, headers: { 'content-type': 'application/json', authorization: auth }, body: c.body });
-  const text = await res.text();
-  let body: any;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, body, text };
+  return answer(res.status, await res.text(), 'undefined');
 }
 
-async function queued(b: TestBeacon): Promise<number> {
-  const q = `${keysOf(b).queuePrefix}:intake`;
-  const replies = (await b.redis.multi().llen(`${q}:wait`).zcard(`${q}:delayed`).zcard(`${q}:prioritized`).exec()) ?? [];
-  return replies.reduce((n, [err, v]) => {
-    if (err) throw err;
-    return n + Number(v);
-  }, 0);
-}
+/** No worker runs: waiting, delayed and prioritized jobs are what the requests queued. */
+const QUEUED: QueueList[] = ['wait', 'delayed', 'prioritized'];
+const queued = (b: TestBeacon) => queuedJobs(b, QUEUED);
 
 /** The `n` newest jobs are alert jobs the worker's schema takes. */
 async function newestJobsOk(b: TestBeacon, n: number): Promise<string[]> {
-  const q = `${keysOf(b).queuePrefix}:intake`;
   const problems: string[] = [];
-  for (const id of n > 0 ? await b.redis.lrange(`${q}:wait`, 0, n - 1) : []) {
-    const [name, data] = await b.redis.hmget(`${q}:${id}`, 'name', 'data');
+  for (const { id, name, data } of await newestJobs(b, n)) {
     const alert = (JSON.parse(data ?? 'null') as { alert?: unknown } | null)?.alert;
     if (name !== 'alert.received' || !alertSchema.safeParse(alert).success) problems.push(`${id}: ${name} ${String(data).slice(0, 300)}`);
   }
   return problems;
 }
 
-const PROTOTYPE = Object.getOwnPropertyNames(Object.prototype).sort();
-
 async function fuzz(b: TestBeacon, route: Route): Promise<Record<string, number>> {
   const statuses: Record<string, number> = {};
   await fc.assert(
     fc.asyncProperty(callArb(route), async (c) => {
-      const before = await queued(b);
-      const res = await send(b, c);
-      const added = (await queued(b)) - before;
-      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      const { res, added } = await counted(b, statuses, () => send(b, c), QUEUED);
       const what = `${res.status} ${c.method} ${c.path.slice(0, 200)}: ${res.text.slice(0, 300)}`;
       expect([202, 400, 413, 422], what).toContain(res.status);
       if (c.body.length > MAX_BODY_BYTES) expect(res.status, what).toBe(413);
@@ -217,10 +197,9 @@ async function fuzz(b: TestBeacon, route: Route): Promise<Record<string, number>
         expect(added, `${what} queued ${added}`).toBe(0);
         if (res.status === 422) expect(Object.keys(res.body.errors ?? {}).length, what).toBeGreaterThan(0);
       }
-      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(PROTOTYPE);
-      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expectPrototypeUntouched();
     }),
-    { numRuns: RUNS },
+    { numRuns: FUZZ_RUNS },
   );
   return statuses;
 }

@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../src/http/body.js';
-import { JOBS, type JobName } from '../../src/jobs/catalog.js';
 import { startBeacon, type TestBeacon } from '../support/beacon.js';
-import { keysOf, sourceFixture } from '../support/builders.js';
+import { sourceFixture } from '../support/builders.js';
+import { FUZZ_RUNS, aroundBodyLimit, aroundBodyLimitKind, counted, expectPrototypeUntouched, keepAliveAgent, newestJobsProblems, postRaw, queuedJobs, type Answer } from '../support/fuzz.js';
 
 /**
  * Issue 11, "Hostile input", for the PagerDuty-compatible routes: 1,000 generated bodies per route
@@ -17,7 +16,6 @@ import { keysOf, sourceFixture } from '../support/builders.js';
  * No worker runs, so the intake queue's length before and after a request is that request's doing.
  */
 
-const RUNS = Math.max(1000, Number(process.env.BEACON_FUZZ_RUNS ?? 0) || 0);
 const KEY = 'R0fuzzfuzzfuzzfuzz000000000000d4';
 type Route = { path: string; kind: 'event' | 'change' };
 const ROUTES: Route[] = [
@@ -137,8 +135,7 @@ function deliveries(route: Route): fc.Arbitrary<Delivery> {
     {
       weight: 2,
       arbitrary: fc.tuple(base, fc.constantFrom(-1, 0, 1, 100)).map(([b, d]) => {
-        const valid = enc(b);
-        return { kind: `size ${d} around the limit`, body: Buffer.concat([valid, Buffer.alloc(MAX_BODY_BYTES + d - valid.length, 0x20)]) };
+        return { kind: aroundBodyLimitKind(d), body: aroundBodyLimit(enc(b), d) };
       }),
     },
   );
@@ -153,51 +150,12 @@ function deliveries(route: Route): fc.Arbitrary<Delivery> {
 // ---------------------------------------------------------------------------------------------
 // HTTP and queue
 
-const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-afterAll(() => agent.destroy());
+const agent = keepAliveAgent(4);
 
-function send(b: TestBeacon, path: string, d: Delivery): Promise<{ status: number; body: any; text: string }> {
-  const { hostname, port } = new URL(b.url);
-  const headers: Record<string, string | number> = { 'content-type': 'application/json', ...(d.chunks ? {} : { 'content-length': d.body.length }) };
-  return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path, method: 'POST', headers, agent, timeout: 20_000 }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(parts).toString('utf8');
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, body, text });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer within 20 s')));
-    req.on('error', reject);
-    if (!d.chunks) return void req.end(d.body);
-    const size = Math.ceil(d.body.length / d.chunks);
-    for (let i = 0; i < d.chunks - 1; i++) req.write(d.body.subarray(i * size, (i + 1) * size));
-    req.end(d.body.subarray((d.chunks - 1) * size));
-  });
-}
+const send = (b: TestBeacon, path: string, d: Delivery): Promise<Answer> =>
+  postRaw(b, { path, headers: { 'content-type': 'application/json' }, body: d.body, agent, unparsed: 'undefined', ...(d.chunks ? { chunks: d.chunks } : {}) });
 
-const intake = (b: TestBeacon) => `${keysOf(b).queuePrefix}:intake`;
-const waiting = async (b: TestBeacon) => b.redis.llen(`${intake(b)}:wait`);
-
-/** The newest `n` jobs must be ones the worker takes: a catalog name and data its schema accepts. */
-async function newestJobsProblems(b: TestBeacon, n: number): Promise<string[]> {
-  const problems: string[] = [];
-  for (const id of n > 0 ? await b.redis.lrange(`${intake(b)}:wait`, 0, n - 1) : []) {
-    const [name, data] = await b.redis.hmget(`${intake(b)}:${id}`, 'name', 'data');
-    const spec = Object.hasOwn(JOBS, name ?? '') ? JOBS[name as JobName] : undefined;
-    const parsed = spec?.schema.safeParse(JSON.parse(data ?? 'null'));
-    if (!parsed?.success) problems.push(`job ${id} (${name}): ${JSON.stringify(parsed?.error.issues.slice(0, 3))}`);
-  }
-  return problems;
-}
+const waiting = (b: TestBeacon) => queuedJobs(b, ['wait']);
 
 /** What the body says its routing key is, when it is a JSON object with one. */
 function presentedKey(body: Buffer): unknown {
@@ -209,7 +167,7 @@ function presentedKey(body: Buffer): unknown {
   }
 }
 
-function checkAnswer(route: Route, res: { status: number; body: any; text: string }): void {
+function checkAnswer(route: Route, res: Answer): void {
   expect(res.status, res.text.slice(0, 300)).toBeLessThan(500);
   expect([202, 400, 413], res.text.slice(0, 300)).toContain(res.status);
   expect(isObj(res.body), `not a JSON object: ${res.text.slice(0, 200)}`).toBe(true);
@@ -237,10 +195,7 @@ async function fuzz(b: TestBeacon, route: Route): Promise<Record<string, number>
       const sha = createHash('sha256').update(d.body).digest('hex');
       const fresh = !seen.has(sha);
       seen.add(sha);
-      const before = await waiting(b);
-      const res = await send(b, route.path, d);
-      const added = (await waiting(b)) - before;
-      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      const { res, added } = await counted(b, statuses, () => send(b, route.path, d), ['wait']);
 
       if (d.body.length > MAX_BODY_BYTES) expect(res.status).toBe(413);
       else checkAnswer(route, res);
@@ -254,10 +209,9 @@ async function fuzz(b: TestBeacon, route: Route): Promise<Record<string, number>
       if (d.body.length <= MAX_BODY_BYTES && typeof key === 'string' && key.trim() !== '' && key !== KEY) {
         expect(res.body).toStrictEqual({ status: 'invalid event', message: 'Event object is invalid', errors: ['Invalid routing key'] });
       }
-      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys);
-      expect(({} as Obj).polluted).toBeUndefined();
+      expectPrototypeUntouched(prototypeKeys);
     }),
-    { numRuns: RUNS },
+    { numRuns: FUZZ_RUNS },
   );
   return statuses;
 }

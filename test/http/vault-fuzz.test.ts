@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../src/http/body.js';
-import { JOBS } from '../../src/jobs/catalog.js';
 import { WEBHOOK_TOKEN, startBeacon, type TestBeacon } from '../support/beacon.js';
-import { keysOf, sourceFixture } from '../support/builders.js';
+import { sourceFixture } from '../support/builders.js';
+import { FUZZ_RUNS, aroundBodyLimit, aroundBodyLimitKind, counted, expectPrototypeUntouched, keepAliveAgent, newestJobsProblems, postRaw, type Answer } from '../support/fuzz.js';
 
 /**
  * Issue 11, "hostile input", for `POST /webhooks/vault`: 1,000 generated bodies (mutated
@@ -21,8 +20,6 @@ const FIXTURES = readdirSync(new URL('../fixtures/vault/', import.meta.url))
   .filter((f) => f.endsWith('.json'))
   .sort()
   .map((f) => sourceFixture<Json>('vault', f));
-
-const RUNS = Math.max(1000, Number(process.env.BEACON_FUZZ_RUNS ?? 0) || 0);
 
 // ---------------------------------------------------------------------------------------------
 // Values and mutations
@@ -132,8 +129,7 @@ const deliveries: fc.Arbitrary<Delivery> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.tuple(freshEntry, fc.constantFrom(-1, 0, 1, 2, 4096)).map(([e, d]) => {
-      const one = Buffer.from(JSON.stringify(e));
-      return { kind: `size ${d >= 0 ? '+' : ''}${d} around the limit`, body: Buffer.concat([one, Buffer.alloc(MAX_BODY_BYTES + d - one.length, 0x0a)]) };
+      return { kind: aroundBodyLimitKind(d), body: aroundBodyLimit(Buffer.from(JSON.stringify(e)), d, 0x0a) };
     }),
   },
 );
@@ -141,51 +137,10 @@ const deliveries: fc.Arbitrary<Delivery> = fc.oneof(
 // ---------------------------------------------------------------------------------------------
 // HTTP and queue
 
-const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-afterAll(() => agent.destroy());
+const agent = keepAliveAgent(4);
 
-function send(b: TestBeacon, body: Buffer): Promise<{ status: number; body: any; text: string }> {
-  return new Promise((resolve, reject) => {
-    const { hostname, port } = new URL(b.url);
-    const headers = { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'application/x-ndjson', 'content-length': body.length };
-    const req = request({ hostname, port, path: '/webhooks/vault', method: 'POST', headers, agent, timeout: 20_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const t = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = t;
-        try {
-          parsed = JSON.parse(t);
-        } catch {
-          /* asserted below */
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed, text: t });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer within 20 s')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Jobs waiting in the intake queue (no worker runs in this file). */
-async function waiting(b: TestBeacon): Promise<string[]> {
-  return b.redis.lrange(`${keysOf(b).queuePrefix}:intake:wait`, 0, -1);
-}
-
-/** The newest `n` jobs are change jobs whose data the worker's schema takes. */
-async function jobProblems(b: TestBeacon, ids: string[]): Promise<string[]> {
-  const problems: string[] = [];
-  for (const id of ids) {
-    const [name, data] = await b.redis.hmget(`${keysOf(b).queuePrefix}:intake:${id}`, 'name', 'data');
-    if (name !== 'change.received') problems.push(`job ${id}: ${String(name)}`);
-    else if (!JOBS['change.received'].schema.safeParse(JSON.parse(data ?? 'null')).success) problems.push(`job ${id}: bad data`);
-  }
-  return problems;
-}
-
-const PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype).sort();
+const send = (b: TestBeacon, body: Buffer): Promise<Answer> =>
+  postRaw(b, { path: '/webhooks/vault', headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'application/x-ndjson' }, body, agent });
 
 describe('POST /webhooks/vault: 1,000 generated bodies', () => {
   let b: TestBeacon;
@@ -200,11 +155,8 @@ describe('POST /webhooks/vault: 1,000 generated bodies', () => {
     const statuses: Record<string, number> = {};
     await fc.assert(
       fc.asyncProperty(deliveries, async (d) => {
-        const before = (await waiting(b)).length;
-        const res = await send(b, d.body);
-        const now = await waiting(b);
-        const added = now.length - before;
-        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        // No worker runs in this file: the jobs a request added are still waiting.
+        const { res, added } = await counted(b, statuses, () => send(b, d.body), ['wait']);
         const what = `${d.kind} → ${res.status} ${res.text.slice(0, 300)}`;
         expect([202, 400, 413], what).toContain(res.status);
         expect(typeof res.body === 'object' && res.body !== null, what).toBe(true);
@@ -214,16 +166,15 @@ describe('POST /webhooks/vault: 1,000 generated bodies', () => {
           expect(accepted + ignored, what).toBeGreaterThan(0);
           expect(added, what).toBeLessThanOrEqual(accepted);
           if (d.exact) expect(added, what).toBe(accepted);
-          expect(await jobProblems(b, now.slice(0, added)), what).toEqual([]);
+          expect(await newestJobsProblems(b, added, ['change.received']), what).toEqual([]);
         } else {
           expect(typeof res.body.error, what).toBe('string');
           expect(added, `${what}: a ${res.status} queued ${added}`).toBe(0);
         }
         if (d.body.length > MAX_BODY_BYTES) expect(res.status, what).toBe(413);
-        expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(PROTOTYPE_KEYS);
-        expect(({} as Json).polluted).toBeUndefined();
+        expectPrototypeUntouched();
       }),
-      { numRuns: RUNS },
+      { numRuns: FUZZ_RUNS },
     );
     // The generators reach every answer.
     for (const s of ['202', '400', '413']) expect(statuses[s] ?? 0, JSON.stringify(statuses)).toBeGreaterThan(0);

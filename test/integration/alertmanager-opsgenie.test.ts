@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertRecord } from '../../src/incidents/store.js';
 import { doc, opened, type Opened } from '../e2e/lifecycle-helpers.js';
-import { startAlertmanager, type PushedAlert, type RunningAlertmanager } from '../support/alertmanager.js';
+import { alertmanagerConfig, explainLogs, startAlertmanager, type PushedAlert, type RunningAlertmanager } from '../support/alertmanager.js';
 import { sleep, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
 import { keysOf } from '../support/builders.js';
 
@@ -39,7 +39,7 @@ describe('a real Alertmanager notifies Beacon through opsgenie_configs', () => {
   }
   const alerts = async (id: string): Promise<AlertRecord[]> => (await b.redis.hvals(keysOf(b).incidentAlerts(id))).map((s) => JSON.parse(s) as AlertRecord);
   const creates = () => b.sim.callsTo('conversations.create').filter((c) => String(c.params.name).includes('payment-success-rate'));
-  const explain = () => `\n--- Alertmanager log ---\n${am.logs().slice(-4000)}\n--- Beacon log (tail) ---\n${b.logs().slice(-2000)}`;
+  const explain = () => explainLogs(am, b, 2000);
 
   beforeAll(async () => {
     b = await startBeacon({ env: { OPSGENIE_API_KEYS: KEY } });
@@ -56,26 +56,14 @@ describe('a real Alertmanager notifies Beacon through opsgenie_configs', () => {
       '          - name: payments',
       '            type: team',
     ];
-    const config = [
-      'global:',
-      '  resolve_timeout: 10s',
-      'route:',
-      '  receiver: beacon',
-      '  group_by: [alertname, service]',
-      '  group_wait: 1s',
-      '  group_interval: 1s',
-      // Short, so that Alertmanager repeats the open group's notification during the test.
-      '  repeat_interval: 2s',
-      '  routes:',
-      "    - matchers: ['service=\"refused\"']",
-      '      receiver: wrong-key',
-      'receivers:',
-      ...receiver('beacon', KEY),
-      ...receiver('wrong-key', WRONG_KEY),
-      '',
-    ].join('\n');
-    am = await startAlertmanager(config);
-    console.info(`alertmanager ${am.version} (${am.bin}) ready at ${am.url}`);
+    am = await startAlertmanager(
+      alertmanagerConfig({
+        // Short, so that Alertmanager repeats the open group's notification during the test.
+        repeatInterval: '2s',
+        routes: ["    - matchers: ['service=\"refused\"']", '      receiver: wrong-key'],
+        receivers: [...receiver('beacon', KEY), ...receiver('wrong-key', WRONG_KEY)],
+      }),
+    );
   });
 
   afterAll(async () => {

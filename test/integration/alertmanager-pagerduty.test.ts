@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
-import { startAlertmanager, type PushedAlert, type RunningAlertmanager } from '../support/alertmanager.js';
+import { alertmanagerConfig, explainLogs, startAlertmanager, type PushedAlert, type RunningAlertmanager } from '../support/alertmanager.js';
 import { doc, opened } from '../e2e/lifecycle-helpers.js';
 
 /**
@@ -37,7 +37,7 @@ describe('a real Alertmanager notifies Beacon through pagerduty_configs', () => 
     for (const v of (await b.metrics.alertsReceived.get()).values) if (v.labels.source === 'pagerduty-events') out[String(v.labels.outcome)] = v.value;
     return out;
   }
-  const explain = () => `\n--- Alertmanager log ---\n${am.logs().slice(-4000)}\n--- Beacon log (tail) ---\n${b.logs().slice(-3000)}`;
+  const explain = () => explainLogs(am, b);
 
   beforeAll(async () => {
     b = await startBeacon({ env: { PAGERDUTY_ROUTING_KEYS: `${KEY}=checkout` } });
@@ -48,27 +48,14 @@ describe('a real Alertmanager notifies Beacon through pagerduty_configs', () => 
       `        routing_key: ${key}`,
       `        severity: '{{ .CommonLabels.severity }}'`,
     ];
-    const yaml = [
-      'global:',
-      '  resolve_timeout: 10s',
-      'route:',
-      '  receiver: beacon',
-      '  group_by: [alertname, service]',
-      '  group_wait: 1s',
-      '  group_interval: 1s',
-      // Short, so Alertmanager repeats the notification while the test watches.
-      '  repeat_interval: 2s',
-      '  routes:',
-      '    - receiver: wrong-key',
-      '      matchers:',
-      `        - alertname="${WRONG_ALERTNAME}"`,
-      'receivers:',
-      ...receiver('beacon', KEY),
-      ...receiver('wrong-key', WRONG_KEY),
-      '',
-    ].join('\n');
-    am = await startAlertmanager(yaml);
-    console.info(`alertmanager ${am.version} (${am.bin}) ready on ${am.url}`);
+    am = await startAlertmanager(
+      alertmanagerConfig({
+        // Short, so Alertmanager repeats the notification while the test watches.
+        repeatInterval: '2s',
+        routes: ['    - receiver: wrong-key', '      matchers:', `        - alertname="${WRONG_ALERTNAME}"`],
+        receivers: [...receiver('beacon', KEY), ...receiver('wrong-key', WRONG_KEY)],
+      }),
+    );
   });
 
   afterAll(async () => {

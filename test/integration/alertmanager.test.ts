@@ -1,10 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/dev/local-redis.js';
+import { NO_ALERTMANAGER, alertmanagerConfig, explainLogs, findAlertmanager, startAlertmanager, type PushedAlert, type RunningAlertmanager } from '../support/alertmanager.js';
 import { WEBHOOK_TOKEN, sleep, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
 
 /**
@@ -18,21 +15,6 @@ import { WEBHOOK_TOKEN, sleep, startBeacon, waitFor, type TestBeacon } from '../
  * but answers Alertmanager 503 (a lost answer), so Alertmanager really retries a delivery Beacon
  * already took. The proxy also shows what Alertmanager sends (payload, Authorization header).
  */
-
-const NO_ALERTMANAGER =
-  'prometheus-alertmanager not found: install it (Debian/Ubuntu: apt-get install prometheus-alertmanager; CI installs it)';
-
-/** Debian names the binary prometheus-alertmanager; upstream release tarballs call it alertmanager. */
-function findAlertmanager(): { bin: string; version: string } | undefined {
-  for (const bin of ['prometheus-alertmanager', 'alertmanager']) {
-    const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-    if (r.status === 0) {
-      const version = /version (\S+)/.exec(`${r.stdout}${r.stderr}`)?.[1] ?? 'unknown';
-      return { bin, version };
-    }
-  }
-  return undefined;
-}
 
 const ALERTNAME = 'PaymentSuccessRateLow';
 const SUMMARY = 'Payment success rate below 90%';
@@ -53,17 +35,12 @@ interface Delivery {
 
 describe('a real Alertmanager notifies Beacon', () => {
   let b: TestBeacon;
-  let am: ChildProcess | undefined;
-  let amOut = '';
-  let amUrl = '';
-  let amVersion = '';
-  let dir = '';
+  let am: RunningAlertmanager | undefined;
   let proxy: Server | undefined;
   const viaProxy: Delivery[] = [];
-  let repush: NodeJS.Timeout | undefined;
   const startsAt = new Date(Date.now() - 60_000).toISOString();
 
-  const alert = (instance: string, endsAt?: string) => ({
+  const alert = (instance: string, endsAt?: string): PushedAlert => ({
     labels: { alertname: ALERTNAME, service: 'checkout', severity: 'critical', instance },
     annotations: { summary: SUMMARY, description: `payment_success_rate on ${instance} fell to 0.82` },
     generatorURL: GENERATOR_URL,
@@ -71,20 +48,10 @@ describe('a real Alertmanager notifies Beacon', () => {
     ...(endsAt ? { endsAt } : {}),
   });
 
-  async function push(alerts: unknown[]): Promise<void> {
-    const res = await fetch(`${amUrl}/api/v2/alerts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(alerts),
-    });
-    if (res.status !== 200) throw new Error(`Alertmanager refused the alerts: ${res.status} ${await res.text()}`);
-  }
+  const push = (alerts: PushedAlert[]) => am!.push(alerts);
 
   /** Re-sends the firing alerts every second, as Prometheus re-sends every active alert. */
-  function keepFiring(instances: string[]): void {
-    if (repush) clearInterval(repush);
-    repush = setInterval(() => void push(instances.map((i) => alert(i))).catch(() => {}), 1000);
-  }
+  const keepFiring = (instances: string[]) => am!.keepPushing(instances.map((i) => alert(i)), 1000);
 
   const today = () => new Date().toISOString().slice(0, 10).replace(/-/g, '');
   const channelName = () => `inc-${today()}-payment-success-rate-below-90`;
@@ -100,9 +67,7 @@ describe('a real Alertmanager notifies Beacon', () => {
   }
 
   beforeAll(async () => {
-    const found = findAlertmanager();
-    if (!found) throw new Error(NO_ALERTMANAGER);
-    amVersion = found.version;
+    if (!findAlertmanager()) throw new Error(NO_ALERTMANAGER);
 
     b = await startBeacon();
 
@@ -134,7 +99,6 @@ describe('a real Alertmanager notifies Beacon', () => {
     const proxyPort = await freePort();
     await new Promise<void>((resolve) => proxy!.listen(proxyPort, '127.0.0.1', resolve));
 
-    dir = mkdtempSync(join(tmpdir(), 'beacon-alertmanager-'));
     const webhook = (url: string) => [
       `      - url: ${url}`,
       `        send_resolved: true`,
@@ -144,67 +108,20 @@ describe('a real Alertmanager notifies Beacon', () => {
       `            type: Bearer`,
       `            credentials: ${WEBHOOK_TOKEN}`,
     ];
-    const config = [
-      'global:',
-      '  resolve_timeout: 10s',
-      'route:',
-      '  receiver: beacon',
-      '  group_by: [alertname, service]',
-      '  group_wait: 1s',
-      '  group_interval: 1s',
-      '  repeat_interval: 1h',
-      'receivers:',
-      '  - name: beacon',
-      '    webhook_configs:',
-      ...webhook(`${b.url}/webhooks/alertmanager`),
-      ...webhook(`http://127.0.0.1:${proxyPort}/lost-answer`),
-      '',
-    ].join('\n');
-    const configFile = join(dir, 'alertmanager.yml');
-    writeFileSync(configFile, config);
-
-    const port = await freePort();
-    amUrl = `http://127.0.0.1:${port}`;
-    am = spawn(
-      found.bin,
-      [
-        `--config.file=${configFile}`,
-        `--storage.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--cluster.listen-address=',
-        '--log.level=debug',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    am = await startAlertmanager(
+      alertmanagerConfig({
+        receivers: ['  - name: beacon', '    webhook_configs:', ...webhook(`${b.url}/webhooks/alertmanager`), ...webhook(`http://127.0.0.1:${proxyPort}/lost-answer`)],
+      }),
     );
-    am.stdout!.on('data', (d: Buffer) => (amOut += d.toString()));
-    am.stderr!.on('data', (d: Buffer) => (amOut += d.toString()));
-    const started = Date.now();
-    await waitFor(
-      async () => {
-        if (am!.exitCode !== null) throw new Error(`Alertmanager exited (${am!.exitCode}): ${amOut}`);
-        return fetch(`${amUrl}/-/ready`).then((r) => r.ok, () => false);
-      },
-      { what: `Alertmanager ready on ${amUrl}`, timeout: 30_000, interval: 100 },
-    );
-    console.info(`alertmanager ${amVersion} (${found.bin}) ready in ${Date.now() - started} ms`);
   });
 
   afterAll(async () => {
-    if (repush) clearInterval(repush);
-    if (am && am.exitCode === null && am.signalCode === null) {
-      const proc = am;
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await am?.stop();
     await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
     await b?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const explain = () => `\n--- Alertmanager log ---\n${amOut.slice(-4000)}\n--- Beacon log (tail) ---\n${b.logs().slice(-3000)}`;
+  const explain = () => explainLogs(am!, b);
 
   it('opens one incident channel with the alert title, severity, service and link', async () => {
     const t0 = Date.now();
@@ -275,8 +192,7 @@ describe('a real Alertmanager notifies Beacon', () => {
   });
 
   it('reports the incident’s alerts resolved when they end, and still one channel', async () => {
-    if (repush) clearInterval(repush);
-    repush = undefined;
+    am!.stopPushing();
     const ch = ourChannels()[0]!;
     const t0 = Date.now();
     const ended = new Date(Date.now() - 1000).toISOString();

@@ -11,7 +11,7 @@ import { waitFor } from './beacon.js';
  * stopped at the end. Generic: nothing here knows which receiver the test uses.
  *
  * ```ts
- * const am = await startAlertmanager(yaml);     // throws when the binary is not installed
+ * const am = await startAlertmanager(alertmanagerConfig({ receivers })); // throws when the binary is not installed
  * await am.push([{ labels: { alertname: 'X' }, annotations: { summary: 'x' } }]);
  * await waitFor(() => am.logs().includes('Notify for alerts failed'));
  * await am.stop();
@@ -31,6 +31,46 @@ export function findAlertmanager(): { bin: string; version: string } | undefined
     }
   }
   return undefined;
+}
+
+/** What `alertmanagerConfig` writes; the YAML pieces are lines, indented as they stand in the file. */
+export interface AlertmanagerConfig {
+  /** The lines under `receivers:` (`  - name: …` and what each receiver has). */
+  receivers: string[];
+  /** The top route's receiver. Default `beacon`. */
+  receiver?: string;
+  /** The lines under `route.routes:` (`    - matchers: …`), if any. */
+  routes?: string[];
+  /** Default `[alertname, service]`. */
+  groupBy?: string[];
+  /** Defaults `1s`, `1s`, `1h`, `10s`: quick enough for a test to watch the first notification. */
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+  resolveTimeout?: string;
+}
+
+/** Alertmanager's YAML config: one top route, grouped, with the timings a test wants, and the receivers given. */
+export function alertmanagerConfig(c: AlertmanagerConfig): string {
+  return [
+    'global:',
+    `  resolve_timeout: ${c.resolveTimeout ?? '10s'}`,
+    'route:',
+    `  receiver: ${c.receiver ?? 'beacon'}`,
+    `  group_by: [${(c.groupBy ?? ['alertname', 'service']).join(', ')}]`,
+    `  group_wait: ${c.groupWait ?? '1s'}`,
+    `  group_interval: ${c.groupInterval ?? '1s'}`,
+    `  repeat_interval: ${c.repeatInterval ?? '1h'}`,
+    ...(c.routes?.length ? ['  routes:', ...c.routes] : []),
+    'receivers:',
+    ...c.receivers,
+    '',
+  ].join('\n');
+}
+
+/** Alertmanager's log, then the tail of the other side's (Beacon's), for a failure message. */
+export function explainLogs(am: Pick<RunningAlertmanager, 'logs'>, other: { logs(): string }, otherChars = 3000): string {
+  return `\n--- Alertmanager log ---\n${am.logs().slice(-4000)}\n--- Beacon log (tail) ---\n${other.logs().slice(-otherChars)}`;
 }
 
 /** An alert as Alertmanager's `POST /api/v2/alerts` takes it. */
@@ -61,9 +101,10 @@ export interface RunningAlertmanager {
 
 /**
  * Starts Alertmanager with `configYaml` as its config file, on a free port, clustering off,
- * and waits until `/-/ready` answers. `extraArgs` are added to the command line.
+ * and waits until `/-/ready` answers, then logs its version, binary and address (unless `quiet`).
+ * `extraArgs` are added to the command line.
  */
-export async function startAlertmanager(configYaml: string, opts: { extraArgs?: string[]; readyTimeoutMs?: number } = {}): Promise<RunningAlertmanager> {
+export async function startAlertmanager(configYaml: string, opts: { extraArgs?: string[]; readyTimeoutMs?: number; quiet?: boolean } = {}): Promise<RunningAlertmanager> {
   const found = findAlertmanager();
   if (!found) throw new Error(NO_ALERTMANAGER);
   const dir = mkdtempSync(join(tmpdir(), 'beacon-alertmanager-'));
@@ -105,6 +146,7 @@ export async function startAlertmanager(configYaml: string, opts: { extraArgs?: 
     rmSync(dir, { recursive: true, force: true });
   };
 
+  const started = Date.now();
   try {
     await waitFor(
       async () => {
@@ -117,6 +159,7 @@ export async function startAlertmanager(configYaml: string, opts: { extraArgs?: 
     await stop();
     throw err;
   }
+  if (!opts.quiet) console.info(`alertmanager ${found.version} (${found.bin}) ready on ${url} in ${Date.now() - started} ms`);
 
   return {
     url,
