@@ -10,6 +10,7 @@ import { ApiError, isObj, JSON_ARGS, jsonArg, NOT_JSON, str, type Obj, type Para
 import { checkScopes } from './scopes.js';
 import type { Fault, RecordedCall } from './types.js';
 import type { Handler, Workspace } from './workspace.js';
+import { sendJson, sendText } from '../../http/respond.js';
 
 export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -53,16 +54,8 @@ export function parseMultipart(body: Buffer, contentType: string): MultipartPart
   return parts;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-export function sendText(res: ServerResponse, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
+// The simulator answers with the same two helpers as Beacon's own HTTP server.
+export { sendJson, sendText };
 
 /**
  * Listens on 127.0.0.1; resolves with the server and its origin (`http://127.0.0.1:PORT`).
