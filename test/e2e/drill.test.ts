@@ -160,7 +160,8 @@ describe('a drill of the seed incident', () => {
     expect(card).not.toContain('not reached');
     if (process.env.SHOW_DRILL) console.log(b.sim.transcript(o.channelId));
 
-    const scored = (await timeline(o.incidentId)).find((e) => e.kind === 'scorecard');
+    // The scorecard is posted, then recorded: wait for the record rather than race it.
+    const scored = await waitFor(async () => (await timeline(o.incidentId)).find((e) => e.kind === 'scorecard'), { what: 'the scorecard on the timeline' });
     expect(scored?.text).toMatch(/^acknowledged after .+ \(reference 5 min\); root cause found after .+ \(reference 1 h 30 min\); resolved after .+ \(reference 1 h 45 min\); 1 step ticked before the cause/);
 
     // The postmortem is a drill's too.
