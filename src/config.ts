@@ -6,65 +6,7 @@ import { z } from 'zod';
  * `process.env`: entry points call `loadConfig` and pass typed slices down.
  */
 
-/** Empty strings count as unset: `FOO=` in a Procfile env should not pass as a value. */
-const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
-const minutes = (def: number) =>
-  z.preprocess(
-    (v) => (v === undefined || v === '' ? String(def) : v),
-    z.string().regex(/^\d+(\.\d+)?$/, 'must be a number of minutes, e.g. 10 or 0.5').transform(Number),
-  );
-
-const userIdList = z.preprocess(
-  (v) => (v === undefined || v === '' ? '' : v),
-  z
-    .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-    .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{2,}$/.test(id)), 'must be comma-separated Slack user IDs like U012ABCDEF'),
-);
-
-/**
- * INCIDENT_ROLES: lower-case role names, `lead` first (added when missing: `/incident lead` and
- * the first-to-acknowledge rule always exist), no repeats, at most 10 (the card has room for them).
- */
-const roleList = z.preprocess(
-  (v) => (v === undefined || v === '' ? 'lead,comms,scribe' : v),
-  z
-    .string()
-    .transform((s) => s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean))
-    .refine((roles) => roles.length > 0 && roles.every((r) => /^[a-z][a-z0-9_-]{0,19}$/.test(r)), 'must be comma-separated role names like lead,comms,scribe (lower-case letters, digits, - or _)')
-    .refine((roles) => new Set(roles).size === roles.length, 'must not name a role twice')
-    .transform((roles) => (roles.includes('lead') ? ['lead', ...roles.filter((r) => r !== 'lead')] : ['lead', ...roles]))
-    .refine((roles) => roles.length <= 10, 'must name at most 10 roles (lead included)'),
-);
-
-/** ANNOUNCE_SEVERITIES: `sev1,sev2` (also `1,2`). */
-const severityList = z.preprocess(
-  (v) => (v === undefined || v === '' ? 'sev1,sev2' : v),
-  z
-    .string()
-    .transform((s) => s.split(',').map((x) => x.trim().toLowerCase().replace(/^(\d)$/, 'sev$1')).filter(Boolean))
-    .refine((sevs) => sevs.length > 0 && sevs.every((x) => /^sev[1-4]$/.test(x)), 'must be comma-separated severities like sev1,sev2')
-    .transform((sevs) => [...new Set(sevs)] as ('sev1' | 'sev2' | 'sev3' | 'sev4')[]),
-);
-
-/** `a,b=c` -> `[{ key: 'a' }, { key: 'b', value: 'c' }]`; blanks dropped. */
-const pairList = (what: string, valueOk: (v: string) => boolean = () => true) =>
-  z.preprocess(
-    (v) => (v === undefined || v === '' ? '' : v),
-    z
-      .string()
-      .transform((s) =>
-        s
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean)
-          .map((x) => {
-            const eq = x.indexOf('=');
-            return eq === -1 ? { key: x } : { key: x.slice(0, eq).trim(), value: x.slice(eq + 1).trim() };
-          }),
-      )
-      .refine((items) => items.every((i) => i.key && (i.value === undefined || (i.value && valueOk(i.value)))), `must be comma-separated ${what}`),
-  );
+import { hostPortList, minutes, optionalText, pairList, roleList, severityList, userIdList } from './config-fields.js';
 
 const envSchema = z.object({
   SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), 'must be a bot token starting with xoxb-'),
@@ -121,6 +63,23 @@ const envSchema = z.object({
     (v) => (v === undefined || v === '' ? '8' : v),
     z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).refine((n) => n >= 1 && n <= 256, 'must be 1..256'),
   ),
+  PUBLIC_URL: optionalText
+    .refine((v) => v === undefined || /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(v), 'must be an http(s) URL like https://beacon.example.com')
+    .transform((v) => v?.replace(/\/+$/, '')),
+  SLACK_CLIENT_ID: optionalText,
+  SLACK_CLIENT_SECRET: optionalText,
+  SLACK_OAUTH_URL: z.preprocess(
+    (v) => (v === undefined || v === '' ? 'https://slack.com/' : v),
+    z.string().refine((s) => /^https?:\/\/\S+$/.test(s), 'must be an http(s) URL').transform((s) => (s.endsWith('/') ? s : `${s}/`)),
+  ),
+  SESSION_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  REDIS_SENTINELS: hostPortList,
+  REDIS_SENTINEL_NAME: z.preprocess((v) => (v === undefined || v === '' ? 'mymaster' : v), z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a sentinel master name')),
+  REDIS_CLUSTER_NODES: hostPortList,
+  REDIS_MIN_REPLICAS: z.preprocess(
+    (v) => (v === undefined || v === '' ? '0' : v),
+    z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).refine((n) => n <= 10, 'must be 0..10'),
+  ),
   JOB_LOCK_SECONDS: z.preprocess(
     (v) => (v === undefined || v === '' ? '30' : v),
     z.string().regex(/^\d+(\.\d+)?$/, 'must be a number of seconds').transform(Number).refine((n) => n >= 1, 'must be at least 1'),
@@ -139,6 +98,24 @@ export interface SlackConfig {
   apiUrl: string;
 }
 
+export interface RedisConfig {
+  url: string;
+  prefix: string;
+  /** REDIS_SENTINELS (with REDIS_SENTINEL_NAME): follow the master the Sentinels name. */
+  sentinels?: { nodes: { host: string; port: number }[]; name: string };
+  /** REDIS_CLUSTER_NODES: a Redis Cluster. */
+  cluster?: { host: string; port: number }[];
+  /** REDIS_MIN_REPLICAS: a webhook answers 202 only once this many replicas hold the write. */
+  minReplicas: number;
+}
+
+export interface WebConfig {
+  /** PUBLIC_URL without a trailing slash. */
+  publicUrl?: string;
+  /** Sign in with Slack; absent (no SLACK_CLIENT_ID): the incident pages and insights answer 404. */
+  oidc?: { clientId: string; clientSecret: string; oauthUrl: string; sessionSecret: string };
+}
+
 export interface SenderConfig {
   /** PagerDuty Events API v2: accepted routing keys, each maybe naming a service. */
   pagerdutyRoutingKeys: { key: string; service?: string }[];
@@ -154,8 +131,10 @@ export interface SenderConfig {
 export interface Config {
   role: Role;
   slack: SlackConfig;
-  redis: { url: string; prefix: string };
+  redis: RedisConfig;
   http: { port: number };
+  /** The web pages (issue 14): links, Sign in with Slack. */
+  web: WebConfig;
   webhooks: { token: string; pagerdutySecret?: string; grafanaSecret?: string };
   /** The senders that speak their own API to Beacon (issue 11): who may send, and which service. */
   senders: SenderConfig;
@@ -276,6 +255,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role, read: ReadSecretF
   const needsHttpSlack = role !== 'worker' && !e.SLACK_APP_TOKEN;
   if (needsHttpSlack && !e.SLACK_SIGNING_SECRET) required('SLACK_SIGNING_SECRET');
   if (role !== 'worker' && !e.WEBHOOK_TOKEN) required('WEBHOOK_TOKEN');
+  if (e.SLACK_CLIENT_ID && !e.SLACK_CLIENT_SECRET) throw new ConfigError('config: SLACK_CLIENT_SECRET is required with SLACK_CLIENT_ID (Sign in with Slack)');
+  if (e.SLACK_CLIENT_ID && !e.SESSION_SECRET) throw new ConfigError('config: SESSION_SECRET is required with SLACK_CLIENT_ID (at least 32 characters; it signs session cookies)');
+  const explicitUrl = env.REDIS_URL !== undefined && env.REDIS_URL !== '';
+  if ([explicitUrl, e.REDIS_SENTINELS.length > 0, e.REDIS_CLUSTER_NODES.length > 0].filter(Boolean).length > 1) {
+    throw new ConfigError('config: set at most one of REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES');
+  }
   return {
     role,
     slack: {
@@ -284,8 +269,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role, read: ReadSecretF
       ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
       apiUrl: e.SLACK_API_URL,
     },
-    redis: { url: e.REDIS_URL, prefix: e.REDIS_KEY_PREFIX },
+    redis: {
+      url: e.REDIS_URL,
+      prefix: e.REDIS_KEY_PREFIX,
+      ...(e.REDIS_SENTINELS.length ? { sentinels: { nodes: e.REDIS_SENTINELS, name: e.REDIS_SENTINEL_NAME } } : {}),
+      ...(e.REDIS_CLUSTER_NODES.length ? { cluster: e.REDIS_CLUSTER_NODES } : {}),
+      minReplicas: e.REDIS_MIN_REPLICAS,
+    },
     http: { port: e.PORT },
+    web: {
+      ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL } : {}),
+      ...(e.SLACK_CLIENT_ID ? { oidc: { clientId: e.SLACK_CLIENT_ID, clientSecret: e.SLACK_CLIENT_SECRET!, oauthUrl: e.SLACK_OAUTH_URL, sessionSecret: e.SESSION_SECRET! } } : {}),
+    },
     webhooks: {
       token: e.WEBHOOK_TOKEN ?? '',
       ...(e.PAGERDUTY_WEBHOOK_SECRET ? { pagerdutySecret: e.PAGERDUTY_WEBHOOK_SECRET } : {}),
@@ -330,6 +325,8 @@ export function secretValues(config: Config): string[] {
     config.webhooks.pagerdutySecret,
     config.webhooks.grafanaSecret,
     config.senders.githubSecret,
+    config.web.oidc?.clientSecret,
+    config.web.oidc?.sessionSecret,
     ...config.senders.pagerdutyRoutingKeys.map((k) => k.key),
     ...config.senders.opsgenieApiKeys,
     passwordOf(config.redis.url),

@@ -1,0 +1,23 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Viewer } from '../page.js';
+
+/** A signed-in viewer and the CSRF token of their session (for the sign-out form). */
+export interface SignedIn {
+  viewer: Viewer;
+  csrf: string;
+}
+
+/**
+ * Sign in with Slack, as the pages see it (implemented in `src/web/auth/`). Absent when
+ * SLACK_CLIENT_ID is unset: then every signed-in page answers 404.
+ */
+export interface WebAuth {
+  /** The viewer of a request with a valid, unexpired session cookie, else null. */
+  viewer(req: IncomingMessage): Promise<SignedIn | null>;
+  /** Is the viewer a member of this channel (`conversations.members`, cached briefly)? */
+  isMember(viewer: Viewer, channelId: string): Promise<boolean>;
+  /** Sends the browser to sign in, coming back to `returnTo` (a path on this site) afterwards. */
+  signIn(res: ServerResponse, returnTo: string): void;
+  /** `GET /auth/slack`, `GET /auth/slack/callback`, `POST /auth/logout`; false for other paths. */
+  route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+}
