@@ -205,9 +205,33 @@ export class IncidentStore {
   }
 
   async listOpen(limit = 50): Promise<Incident[]> {
-    const ids = await this.redis.zrevrange(this.keys.openIncidents(), 0, limit - 1);
-    const all = await Promise.all(ids.map((id) => this.get(id)));
-    return all.filter((i): i is Incident => i !== null);
+    return this.getMany(await this.redis.zrevrange(this.keys.openIncidents(), 0, limit - 1));
+  }
+
+  /** Several incidents in one round trip (one pipelined read per incident: cluster-safe). */
+  async getMany(ids: readonly string[]): Promise<Incident[]> {
+    if (!ids.length) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hmget(this.keys.incident(id), 'v', 'doc');
+    const rows = (await pipe.exec()) ?? [];
+    const out: Incident[] = [];
+    for (const [err, row] of rows) {
+      if (err) throw err;
+      const [v, doc] = row as [string | null, string | null];
+      if (v === null || !doc) continue;
+      const incident = JSON.parse(doc) as Incident;
+      incident.version = Number(v);
+      out.push(incident);
+    }
+    return out;
+  }
+
+  /** Every incident (drills included) created in `[from, to]`, newest first, at most `limit`. */
+  async listAll(opts: { limit?: number; from?: Date; to?: Date } = {}): Promise<Incident[]> {
+    const max = opts.to ? String(opts.to.getTime()) : '+inf';
+    const min = opts.from ? String(opts.from.getTime()) : '-inf';
+    const ids = await this.redis.zrevrangebyscore(this.keys.allIncidents(), max, min, 'LIMIT', 0, opts.limit ?? 5000);
+    return this.getMany(ids);
   }
 
   async byChannel(channelId: string): Promise<string | null> {
