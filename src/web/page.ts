@@ -20,6 +20,8 @@ export interface PageOptions {
   viewer?: { viewer: Viewer; csrf: string };
   /** Public pages (the status page) may be cached for a few seconds; signed-in pages never. */
   cacheSeconds?: number;
+  /** More stylesheets served by Beacon (`/assets/<name>.css`), after beacon.css. */
+  styles?: string[];
   /** Scripts served by Beacon (`/assets/<name>.js`), each given the page's nonce. */
   scripts?: string[];
   /** Show the navigation to signed-in pages (false on the public status page). */
@@ -69,7 +71,7 @@ function header(o: PageOptions): Html {
 /** The whole document around a page's body. */
 export function renderPage(o: PageOptions, nonce: string): string {
   const scripts = (o.scripts ?? []).map((s) => html`<script nonce="${nonce}" src="/assets/${s}.js" defer></script>`);
-  return `<!DOCTYPE html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>${o.title} · Beacon</title><link rel="stylesheet" href="/assets/beacon.css">${scripts}</head><body>${header(o)}<main>${o.body}</main></body></html>`.value}\n`;
+  return `<!DOCTYPE html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>${o.title} · Beacon</title><link rel="stylesheet" href="/assets/beacon.css">${(o.styles ?? []).map((s) => html`<link rel="stylesheet" href="/assets/${s}.css">`)}${scripts}</head><body>${header(o)}<main>${o.body}</main></body></html>`.value}\n`;
 }
 
 /** Sends a page with its headers; every page gets a fresh nonce. */

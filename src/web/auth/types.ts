@@ -1,4 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebConfig } from '../../config.js';
+import type { Keys } from '../../keys.js';
+import type { Logger } from '../../log.js';
+import type { Redis } from '../../redis.js';
 import type { Viewer } from '../page.js';
 
 /** A signed-in viewer and the CSRF token of their session (for the sign-out form). */
@@ -20,4 +24,19 @@ export interface WebAuth {
   signIn(res: ServerResponse, returnTo: string): void;
   /** `GET /auth/slack`, `GET /auth/slack/callback`, `POST /auth/logout`; false for other paths. */
   route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+}
+
+/** What `createWebAuth` (src/web/auth/index.ts) is built from, in wiring.ts. */
+export interface WebAuthDeps {
+  oidc: NonNullable<WebConfig['oidc']>;
+  /** PUBLIC_URL; unset: the redirect goes to http://127.0.0.1:<port>. */
+  publicUrl?: string;
+  port: number;
+  /** SLACK_API_URL (openid.connect.token, openid.connect.userInfo, conversations.members, auth.test). */
+  slackApiUrl: string;
+  botToken: string;
+  redis: Redis;
+  keys: Keys;
+  log: Logger;
+  now: () => Date;
 }
