@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { assetPath } from './assets.js';
 import { html, type Html } from './html.js';
 
 /** Who is looking at a page, once signed in with Slack. */
@@ -70,8 +71,8 @@ function header(o: PageOptions): Html {
 
 /** The whole document around a page's body. */
 export function renderPage(o: PageOptions, nonce: string): string {
-  const scripts = (o.scripts ?? []).map((s) => html`<script nonce="${nonce}" src="/assets/${s}.js" defer></script>`);
-  return `<!DOCTYPE html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>${o.title} · Beacon</title><link rel="stylesheet" href="/assets/beacon.css">${(o.styles ?? []).map((s) => html`<link rel="stylesheet" href="/assets/${s}.css">`)}${scripts}</head><body>${header(o)}<main>${o.body}</main></body></html>`.value}\n`;
+  const scripts = (o.scripts ?? []).map((s) => html`<script nonce="${nonce}" src="${assetPath(`${s}.js`)}" defer></script>`);
+  return `<!DOCTYPE html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>${o.title} · Beacon</title><link rel="icon" type="image/svg+xml" href="${assetPath('favicon.svg')}"><link rel="stylesheet" href="${assetPath('beacon.css')}">${(o.styles ?? []).map((s) => html`<link rel="stylesheet" href="${assetPath(`${s}.css`)}">`)}${scripts}</head><body>${header(o)}<main>${o.body}</main></body></html>`.value}\n`;
 }
 
 /** Sends a page with its headers; every page gets a fresh nonce. */

@@ -1,3 +1,4 @@
+import type { DrillSet } from '../drills/set.js';
 import type { Keys } from '../keys.js';
 import type { Redis } from '../redis.js';
 import type { ReportSources } from '../reports/gather.js';
@@ -10,6 +11,8 @@ export interface WebSources extends ReportSources {
   now: () => Date;
   redis: Redis;
   keys: Keys;
+  /** The loaded drill scenarios (Insights scores drills against their reference). */
+  drills?: () => DrillSet;
   /** PUBLIC_URL, for absolute links. */
   publicUrl?: string;
 }

@@ -39,4 +39,14 @@ export interface WebAuthDeps {
   keys: Keys;
   log: Logger;
   now: () => Date;
+  /**
+   * Send a PKCE challenge with the sign-in (default false). Slack takes PKCE arguments only from
+   * apps with its PKCE setting on, which makes the app a public client for good, and it has been
+   * seen to fail (`internal_error`) when PKCE and the client secret come together; Beacon is a
+   * confidential client and checks `state` and `nonce`, which OpenID Connect accepts in PKCE's
+   * place. The simulator checks PKCE when it is sent.
+   */
+  pkce?: boolean;
+  /** A channel's members (`conversations.members`, every page); default: a Slack gateway of its own on the bot token. */
+  channelMembers?: (channelId: string) => Promise<string[]>;
 }
