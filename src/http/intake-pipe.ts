@@ -3,6 +3,7 @@ import { jobIds } from '../ids.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { ReplicaGate } from '../redis-replicas.js';
 
 /**
  * The one way into Beacon for every sender (webhooks, the PagerDuty- and Opsgenie-compatible APIs,
@@ -18,53 +19,64 @@ export interface IntakeDeps {
   now: () => Date;
   /** How long to wait for Redis to take the jobs before answering 503. */
   enqueueTimeoutMs?: number;
+  /**
+   * REDIS_MIN_REPLICAS above 0: success only once that many replicas hold the jobs (WAIT on the
+   * connection `queues` writes with). Absent: success once the master holds them.
+   */
+  replicas?: ReplicaGate;
 }
 
 /** Identical deliveries within this window collapse into one job (sender retries). */
 export const INTAKE_DEDUP_SECONDS = 600;
 
-export type Enqueued = 'accepted' | 'unavailable';
+/**
+ * `unreplicated`: the master may hold the jobs, but fewer than REDIS_MIN_REPLICAS replicas
+ * confirmed them; answer 503 so the sender retries (the same delivery derives the same job ids,
+ * so a retry never doubles what did get in).
+ */
+export type Enqueued = 'accepted' | 'unavailable' | 'unreplicated';
 
 /**
  * Queues one `alert.received` job per alert of one delivery (`delivery` names the jobs, so the same
  * delivery again queues nothing) and counts them by source and outcome.
  */
 export async function enqueueAlerts(deps: IntakeDeps, source: string, delivery: string, alerts: Alert[], truncated?: number): Promise<Enqueued> {
-  if (!(await deps.storeReady())) {
-    deps.metrics.alertsReceived.inc({ source, outcome: 'unavailable' }, alerts.length || 1);
-    return 'unavailable';
-  }
   const items = alerts.map((alert, i) => ({
     data: { alert, ...(truncated ? { truncated } : {}) },
     opts: { jobId: jobIds.alert(delivery, i), removeOnComplete: { age: INTAKE_DEDUP_SECONDS, count: 50_000 } },
   }));
-  try {
-    await withTimeout(deps.queues.addBulk('alert.received', items), deps.enqueueTimeoutMs ?? 3000);
-  } catch (err) {
-    deps.log.warn({ err: (err as Error).message, source }, 'could not enqueue alerts');
-    deps.metrics.alertsReceived.inc({ source, outcome: 'unavailable' }, alerts.length || 1);
-    return 'unavailable';
-  }
-  deps.metrics.alertsReceived.inc({ source, outcome: 'accepted' }, alerts.length);
-  return 'accepted';
+  const outcome = await store(deps, source, 'alerts', () => deps.queues.addBulk('alert.received', items));
+  deps.metrics.alertsReceived.inc({ source, outcome }, outcome === 'accepted' ? alerts.length : alerts.length || 1);
+  return outcome;
 }
 
 /** Queues one `change.received` job per change (its id derives from the change's content). */
 export async function enqueueChanges(deps: IntakeDeps, source: string, changes: ChangeEvent[]): Promise<Enqueued> {
-  if (!(await deps.storeReady())) {
-    deps.metrics.changesReceived.inc({ source, outcome: 'unavailable' }, changes.length || 1);
-    return 'unavailable';
+  const items = changes.map((change) => ({ data: { change }, opts: { removeOnComplete: { age: INTAKE_DEDUP_SECONDS, count: 50_000 } } }));
+  const outcome = await store(deps, source, 'changes', () => deps.queues.addBulk('change.received', items));
+  deps.metrics.changesReceived.inc({ source, outcome }, outcome === 'accepted' ? changes.length : changes.length || 1);
+  return outcome;
+}
+
+/** Runs the writes of one delivery; 'accepted' only once Redis (and REDIS_MIN_REPLICAS replicas) hold them. */
+async function store(deps: IntakeDeps, source: string, what: string, write: () => Promise<void>): Promise<Enqueued> {
+  if (!(await deps.storeReady())) return 'unavailable';
+  const mark = deps.replicas ? await deps.replicas.markHome() : undefined;
+  if (mark && 'refused' in mark) {
+    deps.log.warn({ source, replicas: mark.replicas, needed: mark.needed }, `Redis has fewer healthy replicas than REDIS_MIN_REPLICAS: ${what} refused with 503`);
+    return 'unreplicated';
   }
   try {
-    const items = changes.map((change) => ({ data: { change }, opts: { removeOnComplete: { age: INTAKE_DEDUP_SECONDS, count: 50_000 } } }));
-    await withTimeout(deps.queues.addBulk('change.received', items), deps.enqueueTimeoutMs ?? 3000);
+    await withTimeout(write(), deps.enqueueTimeoutMs ?? 3000);
   } catch (err) {
-    deps.log.warn({ err: (err as Error).message, source }, 'could not enqueue changes');
-    deps.metrics.changesReceived.inc({ source, outcome: 'unavailable' }, changes.length || 1);
+    deps.log.warn({ err: (err as Error).message, source }, `could not enqueue ${what}`);
     return 'unavailable';
   }
-  deps.metrics.changesReceived.inc({ source, outcome: 'accepted' }, changes.length);
-  return 'accepted';
+  if (!mark || !deps.replicas) return 'accepted';
+  const confirmed = await deps.replicas.confirm(mark);
+  if (confirmed.ok) return 'accepted';
+  deps.log.warn({ source, replicas: confirmed.replicas, needed: confirmed.needed, why: confirmed.why }, `${what} not confirmed by REDIS_MIN_REPLICAS replicas: answered 503`);
+  return 'unreplicated';
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
