@@ -11,7 +11,7 @@
 const path = require('node:path');
 
 /** The domain: knows nothing of Slack, HTTP or the job queue. */
-const DOMAIN = '^src/(incidents|runbooks|timeline|reports|changes|probes|drills)/';
+const DOMAIN = '^src/(incidents|runbooks|timeline|reports|changes|probes|drills|status|insights)/';
 const BULLMQ = '(^|/)node_modules/bullmq/|^bullmq(/|$)';
 const SLACK_SDK = '(^|/)node_modules/@slack/|^@slack/';
 
@@ -29,7 +29,7 @@ module.exports = {
       name: 'domain-not-to-adapters',
       severity: 'error',
       comment:
-        'The domain (incidents, runbooks, timeline, reports, changes, probes, drills) must not import Slack, ' +
+        'The domain (incidents, runbooks, timeline, reports, changes, probes, drills, status, insights) must not import Slack, ' +
         'HTTP or job-queue code, nor bullmq or @slack/*, not even types.',
       from: { path: DOMAIN },
       to: { path: ['^src/(slack|http|jobs)/', BULLMQ, SLACK_SDK] },

@@ -86,6 +86,8 @@ export class BenchContext {
       SLACK_API_URL: this.sim.url,
       INCIDENT_RESPONDERS: 'U0000001,U0000002',
       LOG_LEVEL: 'warn',
+      // The simulator does not limit here: Beacon's pacing by Slack's tiers runs ×60 (a minute in a second).
+      SLACK_RATE_SCALE: '60',
       WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
     };
   }

@@ -3,8 +3,7 @@
  * getDelayed, getJobs): no reads of BullMQ's own Redis keys, whose layout is BullMQ's business.
  */
 import { Queue, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { connect } from '../src/redis.js';
+import { connect, type Redis } from '../src/redis.js';
 
 /** The counts a queue is asked for, in the order a report shows them. */
 export type CountType = 'wait' | 'active' | 'delayed' | 'prioritized' | 'failed' | 'completed';

@@ -4,11 +4,12 @@
  * that dies half-way still leaves what it measured.
  *
  * Figures (bench/figures/, one module each; all of them, in this order, by default):
- *   ingest, storm, slash-ack, card-latency, timeline, memory, probe-latency, probe-load.
+ *   ingest, storm, slash-ack, card-latency, timeline, memory, probe-latency, probe-load, web-pages.
  * slash-ack's samples are taken during the storm, so naming it runs the storm too; card-latency
  * runs on the storm's web + worker when the storm runs, on a fresh pair otherwise; memory reports
  * the peaks the figures before it read; probe-latency and probe-load each start their own worker on
- * runbooks they write into a temporary RUNBOOKS_DIR, and a local gateway for the probes to ask.
+ * runbooks they write into a temporary RUNBOOKS_DIR, and a local gateway for the probes to ask;
+ * web-pages starts a web of its own with Sign in with Slack (the simulator's) over 1,000 incidents.
  *
  * Web, worker and the baselines each run in their own child process (bench/child.ts), as the
  * Procfile runs them; this process holds the load client's parent, the Slack simulator and a
@@ -30,6 +31,7 @@ import { probeLoad } from './figures/probe-load.js';
 import { slashAck } from './figures/slash-ack.js';
 import { storm } from './figures/storm.js';
 import { timeline } from './figures/timeline.js';
+import { webPages } from './figures/web-pages.js';
 import { DEFAULT_OUT, Report, type Section } from './report.js';
 
 interface Figure {
@@ -53,6 +55,7 @@ const FIGURES: Figure[] = [
   { name: 'memory', label: '6. peak RSS', run: memory },
   { name: 'probe-latency', label: '7. probe: credentials change -> first message', run: probeLatency },
   { name: 'probe-load', label: '8. 500 probes on one worker', run: probeLoad },
+  { name: 'web-pages', label: '9. web pages: first byte', run: webPages },
 ];
 
 const USAGE = `usage: npm run bench [-- <figure>...] [--out <file>]\nfigures: ${FIGURES.map((f) => f.name).join(', ')} (all by default)`;

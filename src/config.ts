@@ -41,6 +41,11 @@ const envSchema = z.object({
   VAULT_SECRET_SERVICES: pairList('`path-prefix=service` entries').refine((items) => items.every((i) => i.value !== undefined), 'must be comma-separated `path-prefix=service` entries'),
   RUNBOOKS_DIR: z.preprocess((v) => (v === undefined || v === '' ? './runbooks' : v), z.string()),
   DRILLS_DIR: z.preprocess((v) => (v === undefined || v === '' ? './drills' : v), z.string()),
+  /** How much faster than Slack's published rate tiers Beacon paces its Web API calls (tests against a time-scaled simulator). */
+  SLACK_RATE_SCALE: z.preprocess(
+    (v) => (v === undefined || v === '' ? '1' : v),
+    z.string().regex(/^\d+(\.\d+)?$/, 'must be a number, e.g. 60').transform(Number).refine((n) => n > 0 && n <= 100_000, 'must be above 0 and at most 100000'),
+  ),
   /** How much faster than real time drills run (tests, short sessions); unset: each scenario's own `speed`. */
   DRILL_SPEED: optionalText
     .refine((v) => v === undefined || (/^\d+(\.\d+)?$/.test(v) && Number(v) > 0 && Number(v) <= 3600), 'must be a number above 0 and at most 3600, e.g. 60')
@@ -81,7 +86,7 @@ const envSchema = z.object({
     z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).refine((n) => n <= 10, 'must be 0..10'),
   ),
   JOB_LOCK_SECONDS: z.preprocess(
-    (v) => (v === undefined || v === '' ? '30' : v),
+    (v) => (v === undefined || v === '' ? '6' : v),
     z.string().regex(/^\d+(\.\d+)?$/, 'must be a number of seconds').transform(Number).refine((n) => n >= 1, 'must be at least 1'),
   ),
 });
@@ -96,6 +101,8 @@ export interface SlackConfig {
   signingSecret?: string;
   appToken?: string;
   apiUrl: string;
+  /** SLACK_RATE_SCALE: Beacon's pacing runs Slack's tier allowances this many times faster (1: Slack's own). */
+  rateScale: number;
 }
 
 export interface RedisConfig {
@@ -268,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role, read: ReadSecretF
       ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
       ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
       apiUrl: e.SLACK_API_URL,
+      rateScale: e.SLACK_RATE_SCALE,
     },
     redis: {
       url: e.REDIS_URL,

@@ -52,6 +52,7 @@ export const jobIds = {
   drillScore: (incidentId: string, runId: string) => `drill-score-${shortHash(`${incidentId}\u0000${runId}`, 32)}`,
   alertsDedup: (incidentId: string) => `alerts-${incidentId}`,
   cardDedup: (incidentId: string) => `card-${incidentId}`,
+  topicDedup: (incidentId: string) => `topic-${incidentId}`,
 } as const;
 
 /** One id per webhook delivery: of the sender's delivery id when it sends one, else of the body. */

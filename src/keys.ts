@@ -50,6 +50,14 @@ export class Keys {
   checklist(id: string): string {
     return `${this.inc(id)}:checklist`;
   }
+  /** The incident's public status updates (`/incident update --public`), oldest first. */
+  statusUpdates(id: string): string {
+    return `${this.inc(id)}:status-updates`;
+  }
+  /** Source ids of public updates already recorded (exactly-once on Slack retries). */
+  statusUpdateIds(id: string): string {
+    return `${this.inc(id)}:status-updates:ids`;
+  }
   /** Source ids of checklist ticks already applied (exactly-once ticks). */
   checklistApplied(id: string): string {
     return `${this.inc(id)}:checklist:applied`;
@@ -86,6 +94,10 @@ export class Keys {
   changeIds(service: string): string {
     return `${this.prefix}:{changes:${digest(service.toLowerCase())}}:ids`;
   }
+  /** Incidents with a public update, scored by the time of their latest one (the status page's index). */
+  statusIncidents(): string {
+    return `${this.prefix}:status:incidents`;
+  }
   /** Every probe's state (failures and passes in a row, last result), one hash field per probe. */
   probes(): string {
     return `${this.prefix}:probes`;
@@ -97,6 +109,22 @@ export class Keys {
   /** Cluster-wide counters (jobs, Slack calls) that every worker adds to. */
   metrics(): string {
     return `${this.prefix}:metrics`;
+  }
+  /** A web session (Sign in with Slack), by a digest of its id: the id itself is only in the signed cookie. */
+  webSession(id: string): string {
+    return `${this.prefix}:web-session:${digest(id)}`;
+  }
+  /** A sign-in under way, by a digest of its `state`: single-use, ten minutes. */
+  webSignIn(state: string): string {
+    return `${this.prefix}:web-sign-in:${digest(state)}`;
+  }
+  /**
+   * A Slack rate-limit bucket (a method's tier allowance, or chat.postMessage in one channel),
+   * shared by every worker (src/slack/pacing.ts). One hash tag for all: a call drawing from two
+   * buckets stays in one slot under Redis Cluster.
+   */
+  slackRate(bucket: string): string {
+    return `${this.prefix}:{slack-rate}:${bucket}`;
   }
   /** Idempotency marks for Slack deliveries and other effects keyed by a source id. */
   once(scope: string, id: string): string {

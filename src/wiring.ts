@@ -23,15 +23,23 @@ import type { Logger } from './log.js';
 import { SharedCounters, createMetrics, type Metrics } from './metrics.js';
 import { redisCounterStore } from './metrics-store.js';
 import { postmortemRoute } from './http/postmortem-route.js';
+import { createWebAuth } from './web/auth/index.js';
+import { webRoutes } from './web/router.js';
+import type { WebSources } from './web/sources.js';
+import { insightsPage } from './web/insights/page.js';
+import { statusRoutes } from './web/status/routes.js';
 import type { ReportSources } from './reports/gather.js';
 import { ChecklistStore } from './runbooks/checklist-store.js';
 import type { Runbook } from './runbooks/format.js';
 import { loadRunbooks } from './runbooks/load.js';
 import { closeRedis, connect, ping, whenReady, type Redis } from './redis.js';
+import { jobGuard, replicaGate, type ReplicaGate } from './redis-replicas.js';
 import { ChangeStore } from './changes/store.js';
 import { createChat, type Chat } from './slack/chat.js';
 import { createSlackGateway, type SlackGateway } from './slack/gateway.js';
+import { SlackPacer } from './slack/pacing.js';
 import { TimelineStore } from './timeline/store.js';
+import { StatusStore } from './status/store.js';
 import { drillRuntime } from './drills/checks.js';
 import { loadScenarios } from './drills/load.js';
 import { DrillService } from './drills/service.js';
@@ -65,8 +73,9 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
   const { config, log } = opts;
   const now = opts.now ?? (() => new Date());
   const keys = new Keys(config.redis.prefix);
-  const redis = connect(config.redis.url, 'command', 'web');
+  const redis = connect(config.redis, 'command', 'web');
   const queues = new Queues(redis, keys, (err) => log.debug({ err: err.message }, 'queue connection error'));
+  const intakeLink = webIntake(config, redis, queues, keys, log);
   const store = new IncidentStore(redis, keys);
   const runbooks = loadRunbookSet(config.runbooksDir, log);
   const drills = loadDrillSet(config.drillsDir, runbooks, log);
@@ -102,7 +111,7 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
   const receiver = slackApp.receiver;
   const socketMode = !receiver;
 
-  const server = webServer({ config, log, now, metrics, redis, queues, reports, ...(receiver ? { receiver } : {}) });
+  const server = webServer({ config, log, now, metrics, redis, queues, intakeLink, reports, drills: () => drills, ...(receiver ? { receiver } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.http.port, () => resolve());
@@ -120,13 +129,31 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
     async close() {
       await closeServer(server);
       await slackApp.stop();
+      await intakeLink.close();
       await queues.close();
       await closeRedis(redis);
     },
   };
 }
 
-/** The HTTP server: webhooks, health, metrics, the postmortem route and Slack's requests. */
+interface WebIntake {
+  queues: Queues;
+  conn: Redis;
+  replicas?: ReplicaGate;
+}
+
+/**
+ * Where web queues what senders send. With REDIS_MIN_REPLICAS, on a connection of its own: WAIT
+ * holds its connection until the replicas answer, which must not delay commands and health checks.
+ */
+function webIntake(config: Config, redis: Redis, queues: Queues, keys: Keys, log: Logger): WebIntake & { close(): Promise<void> } {
+  if (config.redis.minReplicas === 0) return { queues, conn: redis, close: async () => {} };
+  const conn = connect(config.redis, 'command', 'web-intake');
+  const own = new Queues(conn, keys, (err) => log.debug({ err: err.message }, 'intake queue connection error'));
+  return { queues: own, conn, replicas: replicaGate(conn, config.redis.minReplicas), close: () => own.close().then(() => closeRedis(conn)) };
+}
+
+/** The HTTP server: webhooks, health, metrics, the postmortem route, the web pages and Slack's requests. */
 function webServer(p: {
   config: Config;
   log: Logger;
@@ -134,17 +161,36 @@ function webServer(p: {
   metrics: Metrics;
   redis: Redis;
   queues: Queues;
+  intakeLink: WebIntake;
   reports: ReportSources;
+  drills: () => DrillSet;
   receiver?: { handle: NonNullable<Parameters<typeof createHttpServer>[0]['slack']> };
 }): Server {
   const { config, log, now, metrics, redis, receiver } = p;
-  const intake = { queues: p.queues, storeReady: () => whenReady(redis, 1500), metrics, log, now };
+  const web: WebSources = { ...p.reports, now, redis, keys: new Keys(config.redis.prefix), drills: p.drills, ...(config.web.publicUrl ? { publicUrl: config.web.publicUrl } : {}) };
+  // Sign in with Slack; without SLACK_CLIENT_ID the signed-in pages answer 404 like any unknown path.
+  const oidc = config.web.oidc;
+  const auth = oidc
+    ? createWebAuth({
+        oidc,
+        ...(config.web.publicUrl ? { publicUrl: config.web.publicUrl } : {}),
+        port: config.http.port,
+        slackApiUrl: config.slack.apiUrl,
+        botToken: config.slack.botToken,
+        redis,
+        keys: web.keys,
+        log: log.child({ mod: 'web-auth' }),
+        now,
+      })
+    : undefined;
+  const { queues, conn, replicas } = p.intakeLink;
+  const intake = { queues, ...(replicas ? { replicas } : {}), storeReady: () => whenReady(conn, 1500), metrics, log, now };
   return createHttpServer({
     log,
     metrics,
     ready: () => ping(redis),
     bodyRoutes: senderRoutes({ ...intake, senders: config.senders, token: config.webhooks.token }),
-    extraRoutes: [postmortemRoute(p.reports, config.webhooks.token, now)],
+    extraRoutes: [postmortemRoute(p.reports, config.webhooks.token, now, auth), webRoutes({ src: web, auth, insights: insightsPage(web), status: statusRoutes(web) })],
     ...(receiver ? { slack: (req, res, raw) => receiver.handle(req, res, raw) } : {}),
     webhooks: {
       ...intake,
@@ -187,7 +233,7 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
   const now = opts.now ?? (() => new Date());
   const keys = new Keys(config.redis.prefix);
   // The worker waits out a Redis restart instead of failing jobs on it.
-  const redis = connect(config.redis.url, 'blocking', 'worker');
+  const redis = connect(config.redis, 'blocking', 'worker');
   const counters = new SharedCounters(redisCounterStore(redis, keys));
   counters.start();
   if (await whenReady(redis, 5000)) await checkEvictionPolicy(redis, log);
@@ -198,9 +244,12 @@ export async function startWorker(opts: RunOptions): Promise<RunningWorker> {
     apiUrl: config.slack.apiUrl,
     log: log.child({ mod: 'slack' }),
     observe: (method, outcome) => counters.inc('slack', { method, outcome }),
+    // Slack's tiers, shared by every worker; a wait longer than a third of the lock re-queues the job.
+    pacer: new SlackPacer({ redis, keys, scale: config.slack.rateScale, maxWaitMs: Math.round(lockDurationMs / 3) }),
   });
-  const services = workerServices({ config, log, now, redis, keys, queues, lockDurationMs, chat: createChat(slack), counters });
-  const workers = startWorkers({ connection: redis, keys, services, concurrency: config.worker.concurrency, lockDurationMs, counters, log });
+  const services = workerServices({ config, log, now, redis, keys, queues, lockDurationMs, chat: createChat(slack, { publicUrl: config.web.publicUrl }), counters });
+  const guard = jobGuard(redis, config.redis);
+  const workers = startWorkers({ connection: redis, keys, services, concurrency: config.worker.concurrency, lockDurationMs, counters, log, ...(guard ? { guard } : {}) });
   await syncProbeSchedules(queues, services.probes.probes(), log.child({ mod: 'probes' }));
   log.info({ queues: Object.values(QUEUES), concurrency: config.worker.concurrency }, 'worker running');
   return {
@@ -270,7 +319,8 @@ function workerServices(p: ServiceParts): JobServices {
     announceSeverities: config.announce.severities,
     ...(config.announce.channel ? { announceChannel: config.announce.channel } : {}),
   };
-  const incidents = new IncidentService({ runbooks, store, timeline, chat, scheduler, log: log.child({ mod: 'incidents' }), now, settings });
+  const statusPage = new StatusStore(redis, keys);
+  const incidents = new IncidentService({ runbooks, store, timeline, chat, scheduler, statusPage, log: log.child({ mod: 'incidents' }), now, settings });
   const probes = new ProbeService({
     runbooks: () => runbookSet,
     store: probeStore,

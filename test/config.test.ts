@@ -12,6 +12,8 @@ describe('config', () => {
     expect(c.incidents).toEqual({ responders: [], channelPrefix: 'inc', summaryIntervalMinutes: 30, escalationMinutes: 10 });
     expect(c.runbooksDir).toBe('./runbooks');
     expect(c.logLevel).toBe('info');
+    // A dead worker's jobs are taken over within 15 s (src/jobs/workers.ts, lockSettings).
+    expect(c.worker.lockSeconds).toBe(6);
   });
 
   it('parses decimals, lists and URLs', () => {
@@ -47,5 +49,65 @@ describe('config', () => {
   it('needs no signing secret in Socket Mode, and the worker needs no webhook token', () => {
     expect(() => loadConfig({ ...ok, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: 'xapp-1' }, 'web')).not.toThrow();
     expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }, 'worker')).not.toThrow();
+  });
+});
+
+describe('config: Redis high availability (REDIS_SENTINELS, REDIS_CLUSTER_NODES, REDIS_MIN_REPLICAS)', () => {
+  const refusal = (env: Record<string, string | undefined>): string => {
+    try {
+      loadConfig({ ...ok, ...env } as NodeJS.ProcessEnv, 'all');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as Error).message).not.toContain('\n');
+      return (e as Error).message;
+    }
+    throw new Error('accepted');
+  };
+
+  it('without any: one server at REDIS_URL, no replicas awaited', () => {
+    const c = loadConfig(ok, 'all');
+    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'beacon', minReplicas: 0 });
+  });
+
+  it('REDIS_SENTINELS: the sentinels (IPv6 too) and the master name, mymaster by default', () => {
+    const c = loadConfig({ ...ok, REDIS_SENTINELS: '10.0.0.1:26379, sentinel-b.internal:26380,[::1]:26381' }, 'all');
+    expect(c.redis.sentinels).toEqual({
+      nodes: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: 'sentinel-b.internal', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
+      name: 'mymaster',
+    });
+    expect(c.redis.cluster).toBeUndefined();
+    expect(loadConfig({ ...ok, REDIS_SENTINELS: '10.0.0.1:26379', REDIS_SENTINEL_NAME: 'beacon-prod' }, 'all').redis.sentinels?.name).toBe('beacon-prod');
+  });
+
+  it('REDIS_CLUSTER_NODES: the seed nodes; REDIS_MIN_REPLICAS a whole number', () => {
+    const c = loadConfig({ ...ok, REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001', REDIS_MIN_REPLICAS: '1' }, 'all');
+    expect(c.redis.cluster).toEqual([
+      { host: '127.0.0.1', port: 7000 },
+      { host: '127.0.0.1', port: 7001 },
+    ]);
+    expect(c.redis.sentinels).toBeUndefined();
+    expect(c.redis.minReplicas).toBe(1);
+  });
+
+  it('an empty REDIS_URL counts as unset beside REDIS_SENTINELS or REDIS_CLUSTER_NODES', () => {
+    expect(() => loadConfig({ ...ok, REDIS_URL: '', REDIS_SENTINELS: '127.0.0.1:26379' }, 'all')).not.toThrow();
+    expect(() => loadConfig({ ...ok, REDIS_URL: '', REDIS_CLUSTER_NODES: '127.0.0.1:7000' }, 'all')).not.toThrow();
+  });
+
+  it.each([
+    [{ REDIS_URL: 'redis://10.0.0.5:6379', REDIS_SENTINELS: '10.0.0.1:26379' }, /at most one of REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES/],
+    [{ REDIS_URL: 'redis://10.0.0.5:6379', REDIS_CLUSTER_NODES: '10.0.0.1:7000' }, /at most one of/],
+    [{ REDIS_SENTINELS: '10.0.0.1:26379', REDIS_CLUSTER_NODES: '10.0.0.1:7000' }, /at most one of/],
+    [{ REDIS_SENTINELS: '10.0.0.1' }, /^config: REDIS_SENTINELS must be comma-separated host:port/],
+    [{ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:7000' }, /^config: REDIS_CLUSTER_NODES must be comma-separated host:port/],
+    [{ REDIS_SENTINELS: '10.0.0.1:26379', REDIS_SENTINEL_NAME: 'my master' }, /^config: REDIS_SENTINEL_NAME /],
+    [{ REDIS_MIN_REPLICAS: 'two' }, /^config: REDIS_MIN_REPLICAS must be a whole number/],
+    [{ REDIS_MIN_REPLICAS: '11' }, /^config: REDIS_MIN_REPLICAS must be 0..10/],
+  ])('refuses %o with one line naming the variable', (env, re) => {
+    expect(refusal(env)).toMatch(re);
   });
 });

@@ -13,6 +13,8 @@ import type { Section } from '../report.js';
 import { ACK_SAMPLES, measureIdleAcks, sampleAcks, type StormPhase } from './slash-ack.js';
 
 const STORM_TOTAL = 10_000;
+/** Simulator tiers time-scale for the tiers round: the same as Beacon's SLACK_RATE_SCALE in the bench. */
+const TIERS_SCALE = 60;
 const STORM_DISTINCT = 200;
 const STORM_INFLIGHT = 50;
 const ROUNDS = Number(process.env.BENCH_STORM_ROUNDS ?? 3);
@@ -35,6 +37,8 @@ const send = (ctx: BenchContext, port: number, bodies: string[]) =>
 
 interface BeaconSide {
   beaconMs: number;
+  /** Slack calls answered 429 (only under tiers mode). */
+  refused: number;
   beaconIngestMs: number;
   /** First request until the incident had counted all 10,000 (before the debounced refresh ran). */
   countedMs: number;
@@ -84,7 +88,8 @@ async function beaconStorm(ctx: BenchContext, pair: BeaconPair, watch: BeaconWat
   const byMethod: Record<string, number> = {};
   for (const c of calls) byMethod[c.method] = (byMethod[c.method] ?? 0) + 1;
   const acks = ctx.acks.storm.length - acksBefore;
-  return { beaconMs, beaconIngestMs: load.elapsedMs, countedMs, cpu, redisUse, calls: calls.length, authTests: byMethod['auth.test'] ?? 0, acks, byMethod };
+  const refused = calls.filter((c) => c.status === 429).length;
+  return { beaconMs, refused, beaconIngestMs: load.elapsedMs, countedMs, cpu, redisUse, calls: calls.length, authTests: byMethod['auth.test'] ?? 0, acks, byMethod };
 }
 
 /**
@@ -168,8 +173,17 @@ export async function storm(ctx: BenchContext): Promise<Section> {
       const x = rounds[rounds.length - 1]!;
       console.log(`  storm round ${r + 1}: Beacon ${f2(x.beaconMs / 1000)} s (all counted at ${f2(x.countedMs / 1000)} s), baseline ${f2(x.baseMs / 1000)} s, Slack calls ${x.calls} (auth.test ${x.authTests}, acks sampled ${x.acks})`);
     }
+    // One more Beacon storm with the simulator enforcing Slack's tiers (scaled as Beacon's pacing is,
+    // SLACK_RATE_SCALE in bench/context.ts), against the zero-limit rounds above.
+    ctx.sim.setTiers({ scale: TIERS_SCALE });
+    let tiers: BeaconSide;
+    try {
+      tiers = await beaconStorm(ctx, pair, watch, 'checkout-storm-tiers', STORM_TOTAL, 0);
+    } finally {
+      ctx.sim.setTiers();
+    }
     await recordMemory(ctx, pair, base);
-    return section(rounds, { beacon: worker.concurrency, base: baseConcurrency }, watch.ignoredTimers);
+    return section(rounds, { beacon: worker.concurrency, base: baseConcurrency }, watch.ignoredTimers, tiers);
   } finally {
     await base.stop();
   }
@@ -186,7 +200,7 @@ async function recordMemory(ctx: BenchContext, { web, worker }: BeaconPair, base
   );
 }
 
-function section(rounds: StormRound[], concurrency: { beacon: Record<string, number>; base: number }, ignoredTimers: Set<string>): Section {
+function section(rounds: StormRound[], concurrency: { beacon: Record<string, number>; base: number }, ignoredTimers: Set<string>, tiers: BeaconSide): Section {
   const ratios = rounds.map((x) => x.beaconMs / x.baseMs);
   const cpuStr = (cs: CpuSplit[]) => {
     const m = (k: keyof CpuSplit) => median(cs.map((c) => c[k]));
@@ -213,6 +227,8 @@ function section(rounds: StormRound[], concurrency: { beacon: Record<string, num
       { figure: 'ratio with Beacon stopped at "all counted" (median of paired rounds), for context', value: f2(median(rounds.map((x) => x.countedMs / x.baseMs))) },
       { figure: 'Slack API calls caused by the storm (worst round)', value: String(worstOwn), target: '<= 30', verdict: verdict(worstOwn, 30, 'max') },
       { figure: 'Slack API calls seen during the storm, incl. item 4 (worst round)', value: String(Math.max(...rounds.map((x) => x.calls))) },
+      { figure: `under Slack's tiers (simulator tiers mode, x${TIERS_SCALE}): first request to quiet (s) / ratio to the zero-limit median`, value: `${f2(tiers.beaconMs / 1000)} / ${f2(tiers.beaconMs / median(rounds.map((x) => x.beaconMs)))}` },
+      { figure: "under Slack's tiers: Slack calls (429s)", value: `${tiers.calls} (${tiers.refused} answered 429)` },
     ],
     notes: [
       `A warm-up storm of 1,000 on each side, then ${ROUNDS} rounds, each a new alert group (so a new incident); Beacon and baseline alternate going first; all four processes live through all rounds. Paired ratios: ${ratios.map(f2).join(', ')}.`,

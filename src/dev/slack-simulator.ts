@@ -11,7 +11,8 @@
  *
  * Where Slack's behaviour is undocumented the simulator follows what Slack was observed to answer
  * and says so in a comment; where it is documented, it follows the documentation.
- * Only node built-ins are used, so the demo runs from a plain `npm ci`.
+ * Only node built-ins are used (and jose, a dependency, to sign Sign in with Slack's id_tokens),
+ * so the demo runs from a plain `npm ci`.
  *
  * This file is the public entry; the parts live in `./slack-sim/`: the workspace (`workspace.ts`),
  * the Web API endpoint (`http.ts`) and its methods (`methods/`), Block Kit checks (`block-kit.ts`),
@@ -25,9 +26,13 @@ import { Deliveries, postOverSocket, postSigned, type BlockAction, type EventDel
 import { close, listen, readBody, sendText, WebApi } from './slack-sim/http.js';
 import { METHODS } from './slack-sim/methods/index.js';
 import { receiveUpload } from './slack-sim/methods/files.js';
+import { SignInWithSlack } from './slack-sim/oidc.js';
 import { ResponseUrls } from './slack-sim/response-urls.js';
+import { exportRecording } from './slack-sim/recordings.js';
+import { manifestBotScopes } from './slack-sim/scopes.js';
+import { RateTiers } from './slack-sim/tiers.js';
 import { transcript } from './slack-sim/transcript.js';
-import type { Delivery, Fault, RecordedCall, SimChannel, SimEphemeral, SimMessage, SimulatorOptions, SimView } from './slack-sim/types.js';
+import type { Delivery, Fault, RecordedCall, SimChannel, SimEphemeral, SimMessage, SimulatorOptions, SimUser, SimView, SimWarning } from './slack-sim/types.js';
 import { SYSTEM_SUBTYPES, Workspace } from './slack-sim/workspace.js';
 
 export type {
@@ -44,8 +49,17 @@ export type {
   SimulatorOptions,
   SimUser,
   SimView,
+  SimWarning,
 } from './slack-sim/types.js';
+export type { TiersOptions } from './slack-sim/tiers.js';
 export { signSlackRequest } from './slack-sim/deliveries.js';
+
+/** Something in the workspace may have changed: a Web API call, an upload, a response_url post, a person's act. */
+export interface SimChange {
+  source: 'api' | 'upload' | 'response_url' | 'command' | 'person';
+  /** The Web API method, for `api`. */
+  method?: string;
+}
 
 /** The simulated Slack: start() it, point Beacon at its `url`, drive Beacon with its requests, inspect what Beacon did. */
 export class SlackSimulator {
@@ -62,6 +76,8 @@ export class SlackSimulator {
   readonly socketMode: SocketModeServer;
   /** How requests into Beacon travel: signed HTTP POSTs (default) or Socket Mode envelopes. */
   transport: 'http' | 'socket' = 'http';
+  /** Sign in with Slack: the authorize page, the id_token keys, `openid.connect.*` (`slack-sim/oidc.ts`). */
+  readonly signIn: SignInWithSlack;
 
   private readonly ws: Workspace;
   private readonly webApi: WebApi;
@@ -69,6 +85,7 @@ export class SlackSimulator {
   private readonly deliveries: Deliveries;
   private server: Server | undefined;
   private requestUrl: string | undefined;
+  private readonly listeners = new Set<(change: SimChange) => void>();
 
   constructor(opts: SimulatorOptions) {
     this.socketMode = new SocketModeServer('A0BEACONAPP');
@@ -79,7 +96,10 @@ export class SlackSimulator {
     this.botUserId = this.ws.botUserId;
     this.botId = this.ws.botId;
     this.appId = this.ws.appId;
-    this.webApi = new WebApi(this.ws, METHODS, { bot: opts.botToken, ...(opts.appToken ? { app: opts.appToken } : {}), ...(opts.scopes ? { scopes: opts.scopes } : {}) });
+    this.signIn = new SignInWithSlack(this.ws, { clientId: opts.clientId, clientSecret: opts.clientSecret, redirectUrls: opts.redirectUrls });
+    const scopes = opts.scopes === 'manifest' ? manifestBotScopes() : opts.scopes;
+    const tokens = { bot: opts.botToken, ...(opts.appToken ? { app: opts.appToken } : {}), ...(scopes ? { scopes } : {}) };
+    this.webApi = new WebApi(this.ws, METHODS, tokens, opts.tiers ? new RateTiers(opts.tiers) : undefined);
     this.responseUrls = new ResponseUrls(this.ws);
     this.deliveries = new Deliveries(this.ws, this.responseUrls, this.verificationToken, (body, contentType, o) => this.signedPost(body, contentType, o));
   }
@@ -90,6 +110,11 @@ export class SlackSimulator {
   }
   set calls(calls: RecordedCall[]) {
     this.webApi.calls = calls;
+  }
+
+  /** What Slack accepts but its docs warn against (a chat.update keeping an input's block_id while its value changed). */
+  get warnings(): SimWarning[] {
+    return this.ws.warnings;
   }
 
   /** Every post Beacon made to a response_url. */
@@ -135,6 +160,7 @@ export class SlackSimulator {
     this.server = undefined;
     this.socketMode.closeAll();
     await close(server);
+    exportRecording(this.calls, this.channels(), this.warnings);
   }
 
   /** The Web API base URL, e.g. `http://127.0.0.1:PORT/api/`; only after start(). */
@@ -146,10 +172,40 @@ export class SlackSimulator {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const body = await readBody(req);
-    if (url.pathname.startsWith('/api/')) return this.webApi.handle(req, res, url, body);
-    if (url.pathname.startsWith('/upload/v1/')) return receiveUpload(this.ws, req, res, url, body);
-    if (url.pathname.startsWith('/hooks/')) return this.responseUrls.handle(req, res, url, body);
+    if (url.pathname.startsWith('/api/')) {
+      await this.webApi.handle(req, res, url, body);
+      return this.changed({ source: 'api', method: url.pathname.slice('/api/'.length) });
+    }
+    if (url.pathname.startsWith('/upload/v1/')) {
+      receiveUpload(this.ws, req, res, url, body);
+      return this.changed({ source: 'upload' });
+    }
+    if (url.pathname.startsWith('/hooks/')) {
+      this.responseUrls.handle(req, res, url, body);
+      return this.changed({ source: 'response_url' });
+    }
+    if (await this.signIn.handle(req, res, url, body)) return;
     sendText(res, 404, 'not found');
+  }
+
+  /**
+   * Calls `fn` after anything that may have changed the workspace (every Web API call, reads
+   * included; uploads; response_url posts; a command's ack; a person's message or reaction).
+   * Returns the unsubscribe function. A listener that throws is ignored.
+   */
+  onChange(fn: (change: SimChange) => void): () => void {
+    this.listeners.add(fn);
+    return () => void this.listeners.delete(fn);
+  }
+
+  private changed(change: SimChange): void {
+    for (const fn of this.listeners) {
+      try {
+        fn(change);
+      } catch {
+        // A listener's failure is its own; the simulator carries on.
+      }
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -161,6 +217,16 @@ export class SlackSimulator {
    * Retry-After header and `{ ok: false, error: 'ratelimited' }`; 5xx with an HTML page as a
    * gateway sends; `{ error }` as HTTP 200 `{ ok: false, error }`.
    */
+  /** Turns `tiers` mode on (or off, with no options) while running: the bench's storm under Slack's limits. */
+  setTiers(opts?: ConstructorParameters<typeof RateTiers>[0]): void {
+    this.webApi.tiers = opts ? new RateTiers(opts) : undefined;
+  }
+
+  /** Every Web API answer waits this long (a realistic Slack round trip); 0 by default. */
+  setLatency(ms: number): void {
+    this.webApi.latencyMs = ms;
+  }
+
   failNext(method: string, fault: Fault, times = 1): void {
     this.webApi.failNext(method, fault, times);
   }
@@ -185,6 +251,11 @@ export class SlackSimulator {
 
   addUser(user: { id: string; name: string; real_name?: string; is_bot?: boolean }): void {
     this.ws.users.set(user.id, { id: user.id, name: user.name, real_name: user.real_name ?? user.name, is_bot: user.is_bot ?? false });
+  }
+
+  /** Everyone in the workspace, the bot included. */
+  users(): SimUser[] {
+    return [...this.ws.users.values()].map((u) => ({ ...u }));
   }
 
   addUsergroup(id: string, users: string[]): void {
@@ -234,6 +305,7 @@ export class SlackSimulator {
     const msg: SimMessage = { ts: this.ws.nextTs(), user: p.userId, text: p.text };
     if (p.threadTs) this.ws.attachToThread(ch.id, msg, p.threadTs);
     this.ws.messagesOf(ch.id).push(msg);
+    this.changed({ source: 'person' });
     return structuredClone(msg);
   }
 
@@ -245,6 +317,7 @@ export class SlackSimulator {
     const msg = this.ws.findMessage(p.channelId, p.messageTs);
     if (!msg) throw new Error(`reactionAdded: no message ${p.messageTs} in ${p.channelId}`);
     this.ws.addReaction(msg, p.reaction, p.userId);
+    this.changed({ source: 'person' });
     return this.event({
       event: {
         type: 'reaction_added',
@@ -287,7 +360,9 @@ export class SlackSimulator {
    * ephemeral to the user, or in the channel for `response_type: 'in_channel'`.
    */
   async slashCommand(p: SlashCommand): Promise<Delivery> {
-    return this.deliveries.slashCommand(p);
+    const delivery = await this.deliveries.slashCommand(p);
+    this.changed({ source: 'command' });
+    return delivery;
   }
 
   /**

@@ -68,7 +68,7 @@ async function handleGithub(deps: SenderDeps, req: RouteRequest): Promise<RouteA
       count('ignored');
       return { status: 200, body: { pong: true, ...(out.hookId !== undefined ? { hook_id: out.hookId } : {}), ...(out.zen ? { zen: out.zen } : {}) } };
     case 'change':
-      if ((await enqueueChanges(deps, SOURCE, [out.change])) === 'unavailable') return UNAVAILABLE;
+      if ((await enqueueChanges(deps, SOURCE, [out.change])) !== 'accepted') return UNAVAILABLE;
       return { status: 202, body: { accepted: 1 } };
   }
 }

@@ -93,7 +93,7 @@ async function createAlert(deps: SenderDeps, r: Request, req: RouteRequest): Pro
   if (!parsed.ok) return rejected(deps, r, parsed.errors);
   const alert = normalizeOpsgenieCreate(parsed.value, deps.now());
   const delivery = webhookDelivery(SOURCE, r.requestId, req.raw);
-  if ((await enqueueAlerts(deps, SOURCE, delivery, [alert])) === 'unavailable') return unavailable(r);
+  if ((await enqueueAlerts(deps, SOURCE, delivery, [alert])) !== 'accepted') return unavailable(r);
   return accepted(r);
 }
 
@@ -127,7 +127,7 @@ async function alertAction(deps: SenderDeps, r: Request, req: RouteRequest): Pro
   }
   const alert = opsgenieStatusAlert(identifier, action === 'close' ? 'resolved' : 'acknowledged', deps.now());
   const delivery = webhookDelivery(SOURCE, r.requestId, req.raw);
-  if ((await enqueueAlerts(deps, SOURCE, delivery, [alert])) === 'unavailable') return unavailable(r);
+  if ((await enqueueAlerts(deps, SOURCE, delivery, [alert])) !== 'accepted') return unavailable(r);
   return accepted(r);
 }
 

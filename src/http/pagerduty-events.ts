@@ -101,7 +101,7 @@ export async function handleEnqueue(deps: SenderDeps, req: RouteRequest): Promis
   const dedupKey = parsed.data.dedupKey ?? madeDedupKey(scope.scope, req.raw);
   const alert = normalizePagerDutyEvent(parsed.data, { ...scope, dedupKey, now: deps.now() });
   const delivery = webhookDelivery(`${EVENTS_SOURCE}@${Math.floor(deps.now().getTime() / RETRY_WINDOW_MS)}`, undefined, req.raw);
-  if ((await enqueueAlerts(deps, EVENTS_SOURCE, delivery, [alert])) === 'unavailable') return UNAVAILABLE;
+  if ((await enqueueAlerts(deps, EVENTS_SOURCE, delivery, [alert])) !== 'accepted') return UNAVAILABLE;
   return { status: 202, body: { status: 'success', message: 'Event processed', dedup_key: dedupKey } };
 }
 
@@ -122,7 +122,7 @@ export async function handleChangeEnqueue(deps: SenderDeps, req: RouteRequest): 
     deps.log.warn({ route: CHANGES_SOURCE }, 'PagerDuty change event without a service: name one in PAGERDUTY_ROUTING_KEYS (key=service) or send payload.source');
     return processed;
   }
-  if ((await enqueueChanges(deps, CHANGES_SOURCE, [change])) === 'unavailable') return UNAVAILABLE;
+  if ((await enqueueChanges(deps, CHANGES_SOURCE, [change])) !== 'accepted') return UNAVAILABLE;
   return processed;
 }
 

@@ -15,13 +15,20 @@ export interface HttpDeps {
   ready: () => Promise<boolean>;
   /** Bolt's receiver for `/slack/events`; absent in Socket Mode. */
   slack?: (req: IncomingMessage, res: ServerResponse, raw: Buffer) => Promise<void>;
-  /** Routes added by later capabilities (`GET /incidents/<id>/postmortem.md`). */
+  /**
+   * Routes added by later capabilities (`GET /incidents/<id>/postmortem.md`, the web pages). They
+   * get GET and HEAD, and the form POSTs in FORM_POSTS (`POST /auth/logout`), whose route reads
+   * the small body itself (`readBody` with its own limit).
+   */
   extraRoutes?: ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>)[];
   /** Routes that take a body, each a sender speaking its own API (PagerDuty Events v2, Opsgenie, GitHub, Vault). */
   bodyRoutes?: BodyRoute[];
 }
 
 const WEBHOOK_ROUTE = /^\/webhooks\/([a-z]+)$/;
+
+/** The browser form POSTs handed to the extra routes: signing out of the web pages. */
+const FORM_POSTS = new Set(['/auth/logout']);
 
 /** How much of an oversized body is read and thrown away so the sender gets to read its 413. */
 const DISCARD_BYTES = 16 * 1024 * 1024;
@@ -57,6 +64,13 @@ function findBodyRoute(routes: BodyRoute[] | undefined, method: string, path: st
   return undefined;
 }
 
+/** A browser form POST (FORM_POSTS) handed to the extra routes; false when none of them took it. */
+async function tookFormPost(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+  if (req.method !== 'POST' || !FORM_POSTS.has(url.pathname)) return false;
+  for (const extra of deps.extraRoutes ?? []) if (await extra(req, res, url)) return true;
+  return false;
+}
+
 /**
  * Beacon's one HTTP server: Slack, webhooks, health and metrics. Does no slow work: every POST
  * is verified, validated and queued, then answered.
@@ -81,6 +95,7 @@ export function createHttpServer(deps: HttpDeps): Server {
       return sendJson(res, 404, { error: 'not found' });
     }
     const method = req.method ?? '';
+    if (await tookFormPost(deps, req, res, url)) return;
     const own = method === 'POST' || method === 'PUT' ? findBodyRoute(deps.bodyRoutes, method, path) : undefined;
     if (method !== 'POST' && !own) return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST' });
 

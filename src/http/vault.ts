@@ -65,7 +65,7 @@ export async function handleVault(deps: SenderDeps, req: RouteRequest): Promise<
       body: { error: `${error}: send the audit log as JSON lines (one entry per line), a JSON array or one JSON object`, rejected: batch.rejected.length, ...errorsNamed(batch) },
     };
   }
-  if (batch.changes.length > 0 && (await enqueueChanges(deps, SOURCE, batch.changes)) === 'unavailable') {
+  if (batch.changes.length > 0 && (await enqueueChanges(deps, SOURCE, batch.changes)) !== 'accepted') {
     return {
       status: 503,
       body: { error: 'Beacon cannot reach its store (Redis) right now; nothing was accepted. Retry later.' },

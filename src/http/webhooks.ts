@@ -30,6 +30,13 @@ const UNAVAILABLE: WebhookAnswer = {
   headers: { 'retry-after': '5' },
 };
 
+/** REDIS_MIN_REPLICAS: Redis may hold the delivery, but not yet on enough replicas to survive a failover. */
+const UNREPLICATED: WebhookAnswer = {
+  status: 503,
+  body: { error: 'Beacon could not confirm that REDIS_MIN_REPLICAS Redis replicas hold this delivery; it is not accepted. Retry later (the same delivery is never counted twice).' },
+  headers: { 'retry-after': '2' },
+};
+
 export function authorize(deps: WebhookDeps, source: WebhookSource | 'changes', raw: Buffer, headers: IncomingHttpHeaders): WebhookAnswer | null {
   const check = source === 'changes' ? undefined : deps.signatures[source];
   if (check) {
@@ -72,7 +79,8 @@ export async function handleAlertWebhook(deps: WebhookDeps, source: WebhookSourc
   const result = mod.normalize(parsed.data, { now: deps.now(), headers: lower });
   // One id per delivery: of the PagerDuty webhook id when there is one, else of the body.
   const delivery = webhookDelivery(source, lower['x-webhook-id'], raw);
-  if ((await enqueueAlerts(deps, source, delivery, result.alerts, result.truncated)) === 'unavailable') return UNAVAILABLE;
+  const outcome = await enqueueAlerts(deps, source, delivery, result.alerts, result.truncated);
+  if (outcome !== 'accepted') return outcome === 'unreplicated' ? UNREPLICATED : UNAVAILABLE;
   return { status: 202, body: { accepted: result.alerts.length } };
 }
 
@@ -85,6 +93,7 @@ export async function handleChangeWebhook(deps: WebhookDeps, raw: Buffer, header
   if (!json.ok) return { status: 400, body: { error: 'body is not valid JSON' } };
   const parsed = deps.changes(json.value, deps.now());
   if (!parsed.ok) return { status: 400, body: { error: 'invalid payload', fields: parsed.issues } };
-  if ((await enqueueChanges(deps, 'changes', parsed.changes)) === 'unavailable') return UNAVAILABLE;
+  const outcome = await enqueueChanges(deps, 'changes', parsed.changes);
+  if (outcome !== 'accepted') return outcome === 'unreplicated' ? UNREPLICATED : UNAVAILABLE;
   return { status: 202, body: { accepted: parsed.changes.length } };
 }

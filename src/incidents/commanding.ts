@@ -4,7 +4,7 @@ import { DEFAULT_ROLES, isOpen, roleHolders, type Incident } from './model.js';
 import type { IncidentOpening } from './opening.js';
 import { postOnceIn, tell } from './slots.js';
 import type { IncidentTimers } from './timers.js';
-import { checkArgs, findVerb, isIncidentCommand, type Verb } from './verbs.js';
+import { checkArgs, findVerb, isIncidentCommand, publicUpdate, type Verb } from './verbs.js';
 
 /** A person's command or card click, as the `incident.command` job carries it (its schema). */
 export const incidentCommandSchema = z.object({
@@ -75,7 +75,7 @@ export class IncidentCommands {
 
     if (before.status === 'triggered' && inc.status !== 'triggered') await this.d.scheduler.cancelEscalation(inc.id);
     if (inc.status === 'resolved') await this.d.store.releaseGroup(inc.group, inc.id);
-    for (const f of verb.followUps ?? []) await this.followUp(f, inc, c);
+    for (const f of verb.followUps ?? []) await this.followUp(f, inc, c, { args, now });
 
     if (verb.announce && inc.slack.channelId) {
       const view = { kind: 'announcement' as const, verb: verb.name, incident: inc, before, by: c.userId, ...(args ? { text: args } : {}), now };
@@ -89,7 +89,7 @@ export class IncidentCommands {
   }
 
   /** Timers, the group claim and reports follow the new state; each step is idempotent. */
-  private async followUp(f: NonNullable<Verb['followUps']>[number], inc: Incident, c: IncidentCommand): Promise<void> {
+  private async followUp(f: NonNullable<Verb['followUps']>[number], inc: Incident, c: IncidentCommand, applied: { args: string; now: Date }): Promise<void> {
     const { scheduler, store, log } = this.d;
     switch (f) {
       case 'resolved':
@@ -111,6 +111,12 @@ export class IncidentCommands {
         // A new lead who is not in the channel yet is brought in (members already there are fine).
         if (inc.lead && inc.slack.channelId) await this.d.chat.invite(inc.slack.channelId, [inc.lead]);
         return;
+      case 'status-page': {
+        // `update --public`: on the status page too, once per delivery (apply refused private incidents and drills).
+        const u = publicUpdate(applied.args);
+        if (u.public && this.d.statusPage) await this.d.statusPage.record(inc.id, { id: c.sourceId, at: applied.now.toISOString(), text: u.text, status: inc.status });
+        return;
+      }
       case 'invite-roles': {
         // Whoever was given a role is brought in; those already there are fine.
         const holders = [...new Set(Object.values(roleHolders(inc)))];

@@ -1,6 +1,7 @@
 import type { Severity } from '../domain.js';
 import type { Logger } from '../log.js';
 import type { RunbookRuntime } from '../runbooks/runtime.js';
+import type { StatusStore } from '../status/store.js';
 import type { TimelineStore } from '../timeline/store.js';
 import type { IncidentChat, Scheduler } from './ports.js';
 import type { IncidentStore } from './store.js';
@@ -34,6 +35,8 @@ export interface IncidentDeps {
     /** ANNOUNCE_SEVERITIES; default sev1, sev2. */
     announceSeverities?: readonly Severity[];
   };
+  /** The public status page's store: `/incident update --public` records there (src/status/store.ts). */
+  statusPage?: Pick<StatusStore, 'record'>;
   /** Runbooks: the matched checklist and "what changed" in the first messages, checks, escalation groups. */
   runbooks?: RunbookRuntime;
 }

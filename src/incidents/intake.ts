@@ -54,7 +54,7 @@ export class AlertIntake {
     }
     if (alert.status === 'acknowledged' && inc.status === 'triggered') await this.acknowledgedAtSource(id, alert, now);
     if (alert.status === 'firing' && worse(alert.severity, inc.severity ?? (await store.get(id))?.severity)) await this.raiseSeverity(id, alert, now);
-    if (!inc.opened) await this.d.scheduler.openIncident(id);
+    if (!inc.opened) await this.d.scheduler.openIncident(id, inc.severity);
     else if (rec.refreshNeeded) await this.d.scheduler.refreshAlerts(id);
     return { incidentId: id };
   }

@@ -9,6 +9,7 @@ import type { IncidentView } from './ports.js';
 import { ensurePosted, syncTopic } from './slots.js';
 import type { Runbook } from '../runbooks/format.js';
 import type { IncidentTimers } from './timers.js';
+import { RetryLater } from '../retry-later.js';
 
 /** A declared incident, as the `incident.declare` job carries it (its schema). */
 export const declarationSchema = z.object({
@@ -87,7 +88,7 @@ export class IncidentOpening {
       const alerts = await store.alerts(inc.id);
       inc = await ensurePosted(this.d, inc, 'alerts', (cur) => ({ kind: 'alerts', incident: cur, alerts }));
     }
-    inc = await syncTopic(this.d, inc);
+    inc = await this.topic(inc);
     inc = await syncAnnouncement(this.d, inc);
     await store.patch(inc.id, (cur) => ({ ...cur, slack: { ...cur.slack, opened: true } }));
   }
@@ -140,7 +141,30 @@ export class IncidentOpening {
       const ts = inc?.slack.messages.card;
       if (!inc || !ts || !inc.slack.channelId) return;
       await this.d.chat.update(inc.slack.channelId, ts, this.cardView(inc));
-      await syncAnnouncement(this.d, await syncTopic(this.d, inc));
+      await syncAnnouncement(this.d, await this.topic(inc));
+    });
+  }
+
+  /**
+   * The channel topic is cosmetic: what a responder needs (channel, card, pin, invites) never
+   * waits for it. When Slack's allowance for topics is spent (RetryLater: nothing was sent), it is
+   * put off into its own job, which reads the state again when it runs.
+   */
+  private async topic(inc: Incident): Promise<Incident> {
+    try {
+      return await syncTopic(this.d, inc);
+    } catch (err) {
+      if (!(err instanceof RetryLater) || !this.d.scheduler.syncTopic) throw err;
+      await this.d.scheduler.syncTopic(inc.id, err.delayMs);
+      return inc;
+    }
+  }
+
+  /** The topic job: the topic from the latest state (paced again: RetryLater re-queues the job). */
+  async syncTopic(incidentId: string): Promise<void> {
+    await this.d.store.withLock(incidentId, async () => {
+      const inc = await this.d.store.get(incidentId);
+      if (inc?.slack.channelId) await syncTopic(this.d, inc);
     });
   }
 

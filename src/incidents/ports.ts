@@ -1,4 +1,4 @@
-import type { ChangeEvent } from '../domain.js';
+import type { ChangeEvent, Severity } from '../domain.js';
 import type { Refusal } from '../result.js';
 import type { RunbookView } from '../runbooks/ports.js';
 import type { TaggedPoster } from './post-once.js';
@@ -49,8 +49,10 @@ export interface IncidentChat extends TaggedPoster<IncidentView | RunbookView> {
 
 /** Follow-up work the incident service asks for; BullMQ carries it (jobs/scheduler.ts). */
 export interface Scheduler {
-  /** Runs the opening steps of an incident (idempotent: one job id per incident). */
-  openIncident(incidentId: string): Promise<void>;
+  /** Runs the opening steps of an incident (idempotent: one job id per incident); the most severe open first. */
+  openIncident(incidentId: string, severity?: Severity): Promise<void>;
+  /** Sets the channel topic from the incident after `delayMs` (a topic put off under Slack's limits). */
+  syncTopic?(incidentId: string, delayMs: number): Promise<void>;
   /** Debounced: many calls within a moment make one update of the alerts message. */
   refreshAlerts(incidentId: string): Promise<void>;
   refreshCard(incidentId: string): Promise<void>;

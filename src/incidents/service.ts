@@ -44,6 +44,9 @@ export class IncidentService {
   refreshCard(incidentId: string) {
     return this.opening.refreshCard(incidentId);
   }
+  syncTopic(incidentId: string) {
+    return this.opening.syncTopic(incidentId);
+  }
   command(c: IncidentCommand) {
     return this.commands.command(c);
   }

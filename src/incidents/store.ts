@@ -1,6 +1,6 @@
 import type { Alert, AlertStatus, Severity } from '../domain.js';
 import type { Keys } from '../keys.js';
-import { Script, type Redis } from '../redis.js';
+import { Script, acrossSlots, type Redis } from '../redis.js';
 import { isOpen, type Incident } from './model.js';
 import { refuse, type Result } from '../result.js';
 
@@ -103,8 +103,12 @@ export class IncidentStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    /** How long a dead holder keeps an incident locked; the worker passes its job lock time. */
-    private readonly lockTtlMs = 10_000,
+    /**
+     * How long a dead holder keeps an incident locked; the worker passes its job lock time
+     * (JOB_LOCK_SECONDS, 6 s by default), so a dead worker's incident is free by the time its job
+     * is handed to another worker.
+     */
+    private readonly lockTtlMs = 6_000,
   ) {}
 
   /** The open incident of a group, if any. */
@@ -196,27 +200,29 @@ export class IncidentStore {
 
   private async index(incident: Incident): Promise<void> {
     const score = Date.parse(incident.createdAt);
-    const multi = this.redis.multi().zadd(this.keys.allIncidents(), score, incident.id);
-    // A drill is never among the open incidents: not in `list`, `/metrics` or what a change reaches.
-    if (isOpen(incident) && !incident.drill) multi.zadd(this.keys.openIncidents(), score, incident.id);
-    else multi.zrem(this.keys.openIncidents(), incident.id);
-    if (incident.slack.channelId) multi.set(this.keys.channel(incident.slack.channelId), incident.id);
-    await multi.exec();
+    // Three slots: one MULTI on a single server, three writes on a cluster (every update repeats them).
+    await acrossSlots(
+      this.redis,
+      [
+        ['zadd', this.keys.allIncidents(), score, incident.id],
+        // A drill is never among the open incidents: not in `list`, `/metrics` or what a change reaches.
+        isOpen(incident) && !incident.drill ? ['zadd', this.keys.openIncidents(), score, incident.id] : ['zrem', this.keys.openIncidents(), incident.id],
+        ...(incident.slack.channelId ? [['set', this.keys.channel(incident.slack.channelId), incident.id] as [string, string, string]] : []),
+      ],
+      true,
+    );
   }
 
   async listOpen(limit = 50): Promise<Incident[]> {
     return this.getMany(await this.redis.zrevrange(this.keys.openIncidents(), 0, limit - 1));
   }
 
-  /** Several incidents in one round trip (one pipelined read per incident: cluster-safe). */
+  /** Several incidents in one round trip (on a cluster, one read per incident, concurrently). */
   async getMany(ids: readonly string[]): Promise<Incident[]> {
     if (!ids.length) return [];
-    const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hmget(this.keys.incident(id), 'v', 'doc');
-    const rows = (await pipe.exec()) ?? [];
+    const rows = await acrossSlots(this.redis, ids.map((id) => ['hmget', this.keys.incident(id), 'v', 'doc']), false);
     const out: Incident[] = [];
-    for (const [err, row] of rows) {
-      if (err) throw err;
+    for (const row of rows) {
       const [v, doc] = row as [string | null, string | null];
       if (v === null || !doc) continue;
       const incident = JSON.parse(doc) as Incident;
@@ -283,11 +289,16 @@ export class IncidentStore {
 
   /**
    * Runs `fn` holding the incident's lock, so Slack effects of one incident (card, alerts
-   * message) are rendered from the latest state one at a time. The lock is renewed while `fn`
-   * runs and expires `ttlMs` after its holder dies, so a crashed worker blocks nobody for long.
+   * message) are rendered from the latest state one at a time. The lock expires `ttlMs` after its
+   * holder dies, so a crashed worker blocks nobody for long, and is renewed every tenth of that
+   * while `fn` runs: a live holder keeps it through an event-loop stall of nine tenths of `ttlMs`
+   * (5.4 s by default), longer than a job lock survives one (4.5 s, see `lockSettings` in
+   * src/jobs/workers.ts), so when a stalled worker's job is taken over, the taker waits here and
+   * the incident's steps still run one at a time.
    */
   async withLock<T>(id: string, fn: () => Promise<T>, ttlMs = this.lockTtlMs): Promise<T> {
     const key = this.keys.incidentLock(id);
+    // The pid first: an operator (and the crash test) can tell which process holds an incident.
     const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
     const deadline = Date.now() + Math.max(ttlMs * 3, 30_000);
     let wait = 10;
@@ -298,7 +309,7 @@ export class IncidentStore {
     }
     const renew = setInterval(() => {
       RENEW_IF_OWNER.run(this.redis, [key], [token, ttlMs]).catch(() => {});
-    }, Math.max(250, Math.floor(ttlMs / 3)));
+    }, Math.max(100, Math.floor(ttlMs / 10)));
     try {
       return await fn();
     } finally {

@@ -24,7 +24,7 @@ export type VerbWhere = 'anywhere' | 'incident';
 export type VerbRun = 'answer' | 'job' | 'change' | 'record';
 
 /** Work that follows a change verb; each is idempotent, so a retried command runs them again. */
-export type FollowUp = 'resolved' | 'reopened' | 'restart-reminder' | 'invite-lead' | 'invite-roles';
+export type FollowUp = 'resolved' | 'reopened' | 'restart-reminder' | 'invite-lead' | 'invite-roles' | 'status-page';
 
 /** What a verb's parser and transition may need to know of this Beacon's set-up. */
 export interface VerbSetup {
@@ -80,6 +80,24 @@ export function parseUserArg(arg: string): string | null {
 export const needsText = (help: string) => (raw: string) => (raw.trim() ? ok(raw.trim()) : refuse(help));
 const anyText = (raw: string) => ok(raw.trim());
 const optionalText = (args: string) => args || undefined;
+
+/**
+ * `update --public <text>`: the flag comes first (never picked out of the text, where it could
+ * publish words meant for the channel). Normalized arguments keep it: `--public <text>`.
+ */
+const PUBLIC_FLAG = /^--public(?:\s+|$)/i;
+export function publicUpdate(args: string): { public: boolean; text: string } {
+  const t = args.trim();
+  return PUBLIC_FLAG.test(t) ? { public: true, text: t.replace(PUBLIC_FLAG, '').trim() } : { public: false, text: t };
+}
+
+export const NOT_PUBLIC = 'Private incidents and drills never go on the status page. `/incident update <text>` (without `--public`) tells this channel only.';
+
+function parseUpdate(raw: string): Result<string> {
+  const u = publicUpdate(raw);
+  if (u.public) return u.text ? ok(`--public ${u.text}`) : refuse('Say what customers should read, e.g. `/incident update --public We are investigating failed card payments at checkout`.');
+  return needsText('Say what the update is, e.g. `/incident update Rolled back the 08:10 deploy; errors falling`.')(raw);
+}
 
 /** The entry of a verb that may make its actor the lead (the first to acknowledge leads): who, in `data.lead`. */
 const leadTaken = (before: Incident, after: Incident, args: string) => ({
@@ -202,16 +220,24 @@ export const VERBS: Verb[] = [
   },
   {
     name: 'update',
-    usage: 'update <text>',
-    what: 'post a status update to the channel',
+    usage: 'update [--public] <text>',
+    what: 'post a status update to the channel; `--public` also puts it on the public status page',
     where: 'incident',
     run: 'change',
-    parse: needsText('Say what the update is, e.g. `/incident update Rolled back the 08:10 deploy; errors falling`.'),
-    apply: (i, c) => postUpdate(i, c.user, c.args, c.now),
+    parse: parseUpdate,
+    apply: (i, c) => {
+      const u = publicUpdate(c.args);
+      if (u.public && (i.private || i.drill)) return refuse(NOT_PUBLIC);
+      return postUpdate(i, c.user, u.text, c.now);
+    },
     timeline: 'update',
+    entry: (_before, _after, args) => {
+      const u = publicUpdate(args);
+      return { text: u.text, ...(u.public ? { data: { public: true } } : {}) };
+    },
     announce: true,
-    followUps: ['restart-reminder'],
-    describe: (ev, f) => `Status update: ${phrases(ev, f).text}${phrases(ev, f).paren()}`,
+    followUps: ['restart-reminder', 'status-page'],
+    describe: (ev, f) => `${ev.data?.public === true ? 'Public status update' : 'Status update'}: ${phrases(ev, f).text}${phrases(ev, f).paren()}`,
   },
   {
     name: 'note',

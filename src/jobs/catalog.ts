@@ -1,11 +1,12 @@
-import type { Job, JobsOptions } from 'bullmq';
+import { DelayedError, type Job, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { alertSchema, changeEventSchema } from '../domain.js';
+import { alertSchema, changeEventSchema, SEVERITIES, type Severity } from '../domain.js';
 import { incidentCommandSchema } from '../incidents/commanding.js';
 import { declarationSchema } from '../incidents/opening.js';
 import { drillStartSchema, type DrillService } from '../drills/service.js';
 import { MAX_EVENTS } from '../drills/format.js';
 import { jobIds } from '../ids.js';
+import { RetryLater, withPriority } from '../retry-later.js';
 import type { ChangeStore } from '../changes/store.js';
 import type { IncidentService } from '../incidents/service.js';
 import type { ProbeService } from '../probes/service.js';
@@ -51,8 +52,35 @@ export interface JobSpec<S extends z.ZodType = z.ZodType> {
 }
 
 export function defineJob<S extends z.ZodType>(spec: JobSpec<S>): JobSpec<S> {
-  return spec;
+  return { ...spec, handler: (data, s, job) => laterIfPaced(job, () => spec.handler(data, s, job)) };
 }
+
+/**
+ * A handler that met RetryLater (Beacon's Slack pacing: the call was not sent) runs again when
+ * its slot comes, the attempt not counted: the job is moved back to delayed, keeping its
+ * priority, instead of sleeping in the worker with an incident's lock held.
+ */
+async function laterIfPaced<T>(job: Job, run: () => Promise<T>): Promise<T> {
+  try {
+    // The job's priority goes with its Slack calls: a scarce slot goes to the most urgent.
+    return await withPriority(job.opts?.priority ?? 0, run, job.id);
+  } catch (err) {
+    if (!(err instanceof RetryLater) || !job.token) throw err;
+    // On a 100 ms grid: jobs put off together wake together, and BullMQ's priority picks among them.
+    const at = Math.ceil((Date.now() + Math.max(1, err.delayMs)) / 100) * 100;
+    await job.moveToDelayed(at, job.token);
+    throw new DelayedError();
+  }
+}
+
+/**
+ * BullMQ priority of an incident's opening: the most severe first when many wait (a mass
+ * outage under Slack's limits). Jobs without a priority (commands, clicks, refreshes) still come
+ * before every prioritized one, which is what people waiting on a click want.
+ */
+export const OPEN_PRIORITY: Readonly<Record<Severity, number>> = { sev1: 1, sev2: 2, sev3: 3, sev4: 4 };
+/** After every opening: a channel topic put off under Slack's limits. */
+const TOPIC_PRIORITY = 10;
 
 /** How long alert-message refreshes are gathered before one `chat.update`. */
 export const ALERTS_DEBOUNCE_MS = 1000;
@@ -78,11 +106,11 @@ export const JOBS = {
   }),
   'incident.open': defineJob({
     queue: QUEUES.incidents,
-    schema: incidentRef,
+    schema: incidentRef.extend({ severity: z.enum(SEVERITIES).optional() }),
     // One job id per incident: every alert of a new incident asks, one job runs. A failed one is
     // removed so that the next alert can ask again.
     id: (data) => jobIds.open(data.incidentId),
-    options: () => ({ removeOnFail: true }),
+    options: (data) => ({ removeOnFail: true, ...(data.severity ? { priority: OPEN_PRIORITY[data.severity] } : {}) }),
     handler: (data, s) => s.incidents.open(data.incidentId),
   }),
   'alerts.refresh': defineJob({
@@ -98,6 +126,13 @@ export const JOBS = {
     schema: incidentRef,
     options: (data) => ({ deduplication: { id: jobIds.cardDedup(data.incidentId), keepLastIfActive: true } }),
     handler: (data, s) => s.incidents.refreshCard(data.incidentId),
+  }),
+  /** The channel topic, put off while Slack's allowance for it was spent; reads the state when it runs. */
+  'topic.sync': defineJob({
+    queue: QUEUES.incidents,
+    schema: incidentRef,
+    options: (data) => ({ priority: TOPIC_PRIORITY, deduplication: { id: jobIds.topicDedup(data.incidentId), keepLastIfActive: true } }),
+    handler: (data, s) => s.incidents.syncTopic(data.incidentId),
   }),
   /** `/incident declare` or its form: opens an incident for a person. */
   'incident.declare': defineJob({

@@ -10,7 +10,8 @@ export function bullScheduler(queues: Queues): Scheduler {
   const summaries = () => queues.queueOf('summary.post');
   const delay = (ms: number) => ({ delay: Math.max(0, Math.round(ms)) });
   return {
-    openIncident: (incidentId) => queues.add('incident.open', { incidentId }),
+    openIncident: (incidentId, severity) => queues.add('incident.open', { incidentId, ...(severity ? { severity } : {}) }),
+    syncTopic: (incidentId, delayMs) => queues.add('topic.sync', { incidentId }, delay(delayMs)),
     refreshAlerts: (incidentId) => queues.add('alerts.refresh', { incidentId }),
     refreshCard: (incidentId) => queues.add('card.refresh', { incidentId }),
     // The id says which escalation: asking twice (a re-run opening, a retried job) queues one.

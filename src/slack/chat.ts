@@ -16,9 +16,10 @@ export type Chat = IncidentChat & RunbookChat & ReportChat & DrillChat;
  * The Slack adapter: renders each view the domain asks for and makes the Web API calls. A post's
  * tag travels as message metadata, which is how `findTagged` finds a post again after a crash.
  * People in a message are named by their display names (looked up, cached per process) so that
- * only the messages asking someone to act notify anyone.
+ * only the messages asking someone to act notify anyone. `links.publicUrl` (PUBLIC_URL) links the
+ * card and summaries to Beacon's incident page.
  */
-export function createChat(gw: SlackGateway): Chat {
+export function createChat(gw: SlackGateway, links: { publicUrl?: string } = {}): Chat {
   const tagged = (tag: string) => ({ eventType: METADATA.message, key: tag });
   const whoIn = async (view: ChatView | PrivateView): Promise<Who> => {
     const ids = peopleOf(view);
@@ -26,7 +27,7 @@ export function createChat(gw: SlackGateway): Chat {
   };
   // Every message of a drill's incident says DRILL, whatever renders it.
   const render = async (view: ChatView) => {
-    const msg = renderView(view, await whoIn(view));
+    const msg = renderView(view, await whoIn(view), links);
     return isDrillView(view) ? markDrill(msg) : msg;
   };
   return {

@@ -3,6 +3,7 @@ import type { OpenChannel } from '../incidents/ports.js';
 import type { Logger } from '../log.js';
 import type { SlackMessage } from './blocks/types.js';
 import { slackLogger } from './logger.js';
+import type { SlackPacer } from './pacing.js';
 
 /**
  * Beacon's Web API client: each Slack method it calls, with Slack's errors sorted into expected
@@ -55,7 +56,12 @@ export interface SlackGatewayOptions {
   log: Logger;
   observe?: SlackCallObserver;
   retries?: number;
+  /** Beacon's pacing by Slack's tiers, shared by every worker (src/slack/pacing.ts); none: unpaced. */
+  pacer?: SlackPacer;
 }
+
+/** conversations.invite takes "up to 100 users" a call (its reference page). */
+export const MAX_INVITE_USERS = 100;
 
 /** `{ metadata }` for chat.postMessage / chat.update, or nothing. */
 const metadataArg = (metadata?: { eventType: string; key: string }) =>
@@ -73,6 +79,7 @@ class WebApiGateway implements SlackGateway {
   private readonly client: WebClient;
   private readonly observe: SlackCallObserver;
   private readonly log: Logger;
+  private readonly pacer: SlackPacer | undefined;
   private botUser: Promise<string> | undefined;
   private readonly names = new Map<string, string>();
 
@@ -84,14 +91,24 @@ class WebApiGateway implements SlackGateway {
       retryConfig: { retries: opts.retries ?? 4, factor: 2, minTimeout: 200, maxTimeout: 3_000, randomize: true },
     });
     this.log = opts.log;
+    this.pacer = opts.pacer;
     const observe = opts.observe ?? (() => {});
     this.observe = observe;
-    this.client.on(WebClientEvent.RATE_LIMITED, (_sec: number, { url }: { url: string }) => {
-      observe(url.replace(opts.apiUrl, ''), 'rate_limited');
+    this.client.on(WebClientEvent.RATE_LIMITED, (sec: number, { url, body }: { url: string; body?: Record<string, unknown> }) => {
+      const method = url.replace(opts.apiUrl, '');
+      observe(method, 'rate_limited');
+      // Refused anyway: every worker holds back for as long as Slack said.
+      const channel = typeof body?.channel === 'string' ? body.channel : undefined;
+      this.pacer?.penalize(method, channel, sec * 1000).catch(() => {});
     });
   }
 
-  private async call<T = Record<string, unknown>>(method: string, args: Record<string, unknown>): Promise<T> {
+  /**
+   * One Web API call, after its slot in Beacon's pacing: waited for when near, else RetryLater
+   * (nothing sent). A `deferrable` call (cosmetic) goes only when its slot is free at once.
+   */
+  private async call<T = Record<string, unknown>>(method: string, args: Record<string, unknown>, pace: { deferrable?: boolean } = {}): Promise<T> {
+    await this.pacer?.take(method, typeof args.channel === 'string' ? args.channel : undefined, pace);
     try {
       const res = (await this.client.apiCall(method, args)) as unknown as T;
       this.observe(method, 'ok');
@@ -131,7 +148,8 @@ class WebApiGateway implements SlackGateway {
     for (let page = 0; page < 100; page++) {
       const res = await this.call<{ channels: { id: string; name: string; creator: string }[]; response_metadata?: { next_cursor?: string } }>(
         'conversations.list',
-        { types: 'public_channel,private_channel', exclude_archived: false, limit: 1000, ...(cursor ? { cursor } : {}) },
+        // The reference page: "Must be an integer under 1000".
+        { types: 'public_channel,private_channel', exclude_archived: false, limit: 999, ...(cursor ? { cursor } : {}) },
       );
       const hit = res.channels.find((c) => c.name === name);
       if (hit) return { id: hit.id, creator: hit.creator };
@@ -158,6 +176,12 @@ class WebApiGateway implements SlackGateway {
   }
 
   async invite(channelId: string, userIds: string[]): Promise<void> {
+    const ids = [...new Set(userIds)];
+    for (let i = 0; i < ids.length; i += MAX_INVITE_USERS) await this.inviteSome(channelId, ids.slice(i, i + MAX_INVITE_USERS));
+  }
+
+  /** At most 100 users; `force` invites the valid ones even when some ids are not (Slack's documented flag). */
+  private async inviteSome(channelId: string, userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
     try {
       await this.call('conversations.invite', { channel: channelId, users: userIds.join(','), force: true });
@@ -224,7 +248,8 @@ class WebApiGateway implements SlackGateway {
   }
 
   async setTopic(channelId: string, topic: string): Promise<void> {
-    await this.call('conversations.setTopic', { channel: channelId, topic });
+    // Cosmetic: under pressure it waits for a free slot in a job of its own, never in an opening.
+    await this.call('conversations.setTopic', { channel: channelId, topic }, { deferrable: true });
   }
 
   async postEphemeral(channelId: string, userId: string, msg: SlackMessage): Promise<void> {
@@ -261,6 +286,9 @@ class WebApiGateway implements SlackGateway {
   }
 
   async uploadFile(channelId: string, p: { filename: string; title: string; content: string; comment: string }): Promise<void> {
+    // filesUploadV2 makes its two calls itself: their slots are taken first.
+    await this.pacer?.take('files.getUploadURLExternal');
+    await this.pacer?.take('files.completeUploadExternal');
     await this.client.filesUploadV2({
       channel_id: channelId,
       filename: p.filename,

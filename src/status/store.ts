@@ -1,5 +1,5 @@
 import type { Keys } from '../keys.js';
-import { Script, type Redis } from '../redis.js';
+import { acrossSlots, Script, type Redis } from '../redis.js';
 import { MAX_PUBLIC_UPDATES, type PublicUpdate } from './model.js';
 
 // Records one public update once per source id (a Slack retry records nothing twice), keeps the
@@ -49,13 +49,9 @@ export class StatusStore {
   async updates(ids: readonly string[]): Promise<Map<string, PublicUpdate[]>> {
     const out = new Map<string, PublicUpdate[]>();
     if (!ids.length) return out;
-    const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.lrange(this.keys.statusUpdates(id), 0, -1);
-    const rows = (await pipe.exec()) ?? [];
-    rows.forEach(([err, row], n) => {
-      if (err) throw err;
-      out.set(ids[n]!, (row as string[]).map((s) => JSON.parse(s) as PublicUpdate));
-    });
+    // One pipeline on a single server; on a Cluster each key goes to its own node (acrossSlots).
+    const rows = await acrossSlots(this.redis, ids.map((id) => ['lrange', this.keys.statusUpdates(id), 0, -1]), false);
+    rows.forEach((row, n) => out.set(ids[n]!, (row as string[]).map((s) => JSON.parse(s) as PublicUpdate)));
     return out;
   }
 
@@ -63,8 +59,6 @@ export class StatusStore {
   async forget(ids: readonly string[]): Promise<void> {
     if (!ids.length) return;
     await this.redis.zrem(this.keys.statusIncidents(), ...ids);
-    const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.pexpire(this.keys.statusUpdates(id), FORGOTTEN_TTL_MS).pexpire(this.keys.statusUpdateIds(id), FORGOTTEN_TTL_MS);
-    await pipe.exec();
+    await acrossSlots(this.redis, ids.flatMap((id) => [['pexpire', this.keys.statusUpdates(id), FORGOTTEN_TTL_MS], ['pexpire', this.keys.statusUpdateIds(id), FORGOTTEN_TTL_MS]] as [string, string, number][]), false);
   }
 }

@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
+import AjvModule from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SlackSimulator, type RecordedCall } from '../../src/dev/slack-simulator.js';
+import { SlackSimulator } from '../../src/dev/slack-simulator.js';
 import { createLogger } from '../../src/log.js';
 import { createChat } from '../../src/slack/chat.js';
 import { createSlackGateway } from '../../src/slack/gateway.js';
-import { BOT_TOKEN, SIGNING_SECRET, checkoutAlert, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
-import { keysOf, timelineEvents } from '../support/builders.js';
-import { ALICE, BOB, CAROL, command, doc, general, opened } from '../e2e/lifecycle-helpers.js';
+import { SIGN_IN_SCOPES } from '../../src/web/auth/oidc.js';
+import { BOT_TOKEN, SIGNING_SECRET, startBeacon, type TestBeacon } from '../support/beacon.js';
+import { ALICE } from '../e2e/lifecycle-helpers.js';
+import { SPECS, granted, manifest, representativeRun, scopesNeeded as needed } from './representative-run.js';
 
 /**
  * Issue 13, done when 2: the manifest's bot scopes are exactly the scopes Beacon needs. A full
@@ -17,22 +19,10 @@ import { ALICE, BOB, CAROL, command, doc, general, opened } from '../e2e/lifecyc
  * the shared copy of those pages), the one for the conversation's type (`channels:*` public,
  * `groups:*` private). Every call must be allowed by a manifest scope, and every manifest scope
  * must be the only one allowing some call (or be required by the slash command or an event).
+ *
+ * Issue 15: and the manifest is one Slack accepts: it validates against Slack's own app-manifest
+ * JSON Schema (github.com/slackapi/manifest-schema, in the shared specs).
  */
-const SPECS = '/work/shared/slack-specs';
-
-interface Manifest {
-  oauth_config: { scopes: { bot: string[] } };
-  features: { slash_commands?: unknown[] };
-  settings: { event_subscriptions?: { bot_events?: string[] } };
-}
-const manifest = parse(readFileSync('manifest.yml', 'utf8')) as Manifest;
-const granted = manifest.oauth_config.scopes.bot;
-
-/** A method's bot scopes, any one of which allows it, from its reference page. */
-function pageScopes(method: string): string[] {
-  const page = JSON.parse(readFileSync(`${SPECS}/docs-methods/${method}.json`, 'utf8')) as { scopes?: { bot?: { name: string }[] } };
-  return (page.scopes?.bot ?? []).map((s) => s.name);
-}
 
 /** The scopes Slack requires for an event subscription (`reaction_added` is `reaction.added`), from the Events API spec. */
 function eventScopes(event: string): string[] {
@@ -40,26 +30,40 @@ function eventScopes(event: string): string[] {
   return spec.topics[event.replace(/_/g, '.')]?.subscribe?.['x-scopes-required'] ?? [];
 }
 
-const TYPE_PREFIX = { public: 'channels:', private: 'groups:' } as const;
-
-/** Each set of scopes of which the call needs one: per conversation type, as Slack names them. */
-function needed(c: RecordedCall, sim: SlackSimulator): string[][] {
-  const all = pageScopes(c.method);
-  if (all.length === 0) return [];
-  const forType = (t: 'public' | 'private') => {
-    const typed = all.filter((s) => s.startsWith(TYPE_PREFIX[t]));
-    return typed.length ? typed : all.filter((s) => !/^(channels|groups|im|mpim):/.test(s));
+/** Slack's manifest schema: the top level picks 1.0.0 or 2.0.0 by `_metadata.major_version`, by URL. */
+function manifestValidator() {
+  const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as new (o: object) => {
+    addFormat(name: string, test: (s: string) => boolean): void;
+    addSchema(schema: object, key: string): void;
+    compile(schema: object): ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
   };
-  if (c.method === 'conversations.list') {
-    const types = String(c.params.types ?? 'public_channel').split(',');
-    return types.map((t) => forType(t.trim() === 'private_channel' ? 'private' : 'public'));
-  }
-  if (c.method === 'conversations.create') return [forType(/^(true|1)$/.test(String(c.params.is_private)) ? 'private' : 'public')];
-  const id = (c.params.channel ?? c.params.channel_id) as string | undefined;
-  const ch = id ? sim.channel(id) : undefined;
-  if (ch) return [forType(ch.is_private ? 'private' : 'public')];
-  return [all.filter((s) => !/^(channels|groups|im|mpim):/.test(s))];
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  ajv.addFormat('uri', (s) => URL.canParse(s));
+  const read = (f: string) => JSON.parse(readFileSync(`${SPECS}/${f}`, 'utf8')) as object;
+  const top = read('manifest.schema.json');
+  // The versions are referenced by their published URL; the shared copies stand in for them.
+  for (const ref of new Set(JSON.stringify(top).match(/https:[^"]+manifest\.schema\.\d\.\d\.\d\.json/g))) ajv.addSchema(read(ref.slice(ref.lastIndexOf('/') + 1)), ref);
+  return ajv.compile(top);
 }
+
+describe("the manifest against Slack's app-manifest schema", () => {
+  const validate = manifestValidator();
+  const errors = (m: unknown) => (validate(m) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`));
+
+  it('is valid', () => {
+    expect(errors(manifest)).toEqual([]);
+  });
+
+  it('would be refused with a field Slack does not know, or without a required one (the check bites)', () => {
+    const copy = () => structuredClone(manifest) as unknown as Record<string, Record<string, unknown>>;
+    const extra = copy();
+    extra.settings!.page_size = 10;
+    expect(errors(extra)).toContain('/settings must NOT have additional properties');
+    const noName = copy();
+    delete (noName.display_information as Record<string, unknown>).name;
+    expect(errors(noName).join('\n')).toMatch(/display_information must have required property 'name'/);
+  });
+});
 
 describe('the manifest asks for exactly the scopes Beacon uses', () => {
   let sim: SlackSimulator;
@@ -70,7 +74,7 @@ describe('the manifest asks for exactly the scopes Beacon uses', () => {
     await sim.start();
     const announce = sim.addChannel({ name: 'incidents', members: [ALICE] }).id;
     b = await startBeacon({ sim, env: { INCIDENT_ANNOUNCE_CHANNEL: announce, SUMMARY_INTERVAL_MINUTES: '0' } });
-    await fullIncident(b);
+    await representativeRun(b);
     // After a crash between creating a channel and recording it, Beacon finds its channel again.
     const chat = createChat(createSlackGateway({ token: BOT_TOKEN, apiUrl: sim.url, log: createLogger({ level: 'silent', secrets: [] }) }));
     for (const ch of sim.channels().filter((x) => x.creator === sim.botUserId)) expect(await chat.findOwnChannel(ch.name)).toBe(ch.id);
@@ -106,32 +110,18 @@ describe('the manifest asks for exactly the scopes Beacon uses', () => {
   });
 });
 
-/** One incident through everything Beacon does in Slack, then a private one. */
-async function fullIncident(b: TestBeacon): Promise<void> {
-  expect((await b.post('/webhooks/generic', checkoutAlert({ title: 'Manifest: checkout failing', fingerprint: 'manifest', group: 'manifest', severity: 'sev2' }))).status).toBe(202);
-  const o = await opened(b, /manifest-checkout-failing$/);
-  const entries = () => timelineEvents(b.redis, keysOf(b), o.incidentId);
-  const step = async (user: string, text: string, kind: string) => {
-    await command(b, o.channelId, user, text);
-    await waitFor(async () => (await entries()).some((e) => e.kind === kind), { what: kind });
-  };
-  await step(ALICE, 'ack', 'acknowledged');
-  await step(ALICE, 'note Checking the gateway', 'note');
-  await step(ALICE, 'update Failing over', 'update');
-  await step(ALICE, 'sev 1', 'severity');
-  await step(ALICE, 'role comms <@U0000003|carol>', 'role');
-  const msg = b.sim.userMessage({ userId: BOB, channelId: o.channelId, text: 'Gateway answers 401' });
-  await b.sim.reactionAdded({ userId: ALICE, channelId: o.channelId, messageTs: msg.ts, reaction: 'pushpin' });
-  await waitFor(async () => (await entries()).some((e) => e.kind === 'pinned'), { what: 'pinned' });
-  await command(b, o.channelId, ALICE, 'summary');
-  await waitFor(() => b.sim.messages(o.channelId).some((m) => m.text.startsWith('Summary of incident')), { what: 'summary' });
-  await step(ALICE, 'resolve Key restored', 'resolved');
-  await waitFor(() => b.sim.messages(o.channelId).some((m) => (m.files ?? []).length > 0), { what: 'postmortem', timeout: 30_000 });
+describe('the manifest sets up Sign in with Slack as Beacon uses it', () => {
+  const oauth = (parse(readFileSync('manifest.yml', 'utf8')) as { oauth_config: { redirect_urls?: string[]; scopes: { user?: string[] } } }).oauth_config;
 
-  await command(b, general(b), CAROL, 'declare --private Manifest: a private one sev2');
-  const p = await opened(b, /manifest-a-private-one$/);
-  await command(b, general(b), CAROL, 'list');
-  await command(b, p.channelId, CAROL, 'resolve');
-  await waitFor(async () => (await doc(b, p.incidentId)).status === 'resolved', { what: 'private resolved' });
-  await waitFor(() => b.sim.messages(p.channelId).some((m) => (m.files ?? []).length > 0), { what: 'private postmortem', timeout: 30_000 });
-}
+  it("asks for exactly the user scopes the sign-in requests, openid.connect.userInfo's among them", () => {
+    expect([...(oauth.scopes.user ?? [])].sort()).toEqual([...SIGN_IN_SCOPES].sort());
+    const page = JSON.parse(readFileSync(`${SPECS}/docs-methods/openid.connect.userInfo.json`, 'utf8')) as { scopes?: { user?: { name: string }[] } };
+    expect(page.scopes?.user?.length).toBeGreaterThan(0);
+    for (const s of page.scopes?.user ?? []) expect(oauth.scopes.user).toContain(s.name);
+  });
+
+  it('registers the callback Beacon sends as redirect_uri, on the host of its request URLs', () => {
+    expect(oauth.redirect_urls).toEqual(['https://beacon.example.com/auth/slack/callback']);
+    expect(new URL(oauth.redirect_urls![0]!).host).toBe(new URL((manifest.features.slash_commands as { url: string }[])[0]!.url).host);
+  });
+});

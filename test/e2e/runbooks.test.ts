@@ -56,12 +56,14 @@ function message(b: TestBeacon, channelId: string, ts: string): SimMessage {
 
 /** The checkboxes element of a checklist block, as the message shows it now. */
 function checkboxes(m: SimMessage, blockId: string): { options: Option[]; initial_options?: Option[] } {
-  const block = (m.blocks ?? []).find((x) => x.block_id === blockId) as { elements?: { type: string }[] } | undefined;
+  const block = (m.blocks ?? []).find((x) => sameBlock(x.block_id, blockId)) as { elements?: { type: string }[] } | undefined;
   const el = block?.elements?.find((e) => e.type === 'checkboxes');
   if (!el) throw new Error(`no checkboxes in block ${blockId}`);
   return el as unknown as { options: Option[]; initial_options?: Option[] };
 }
 
+/** A checklist block's id gains `:<ticks digest>` once steps are ticked (a new block_id per iteration, as Slack asks). */
+const sameBlock = (id: unknown, blockId: string) => id === blockId || String(id).startsWith(`${blockId}:`);
 const ticked = (m: SimMessage, blockId: string) => (checkboxes(m, blockId).initial_options ?? []).map((o) => o.value);
 const optionOf = (m: SimMessage, blockId: string, value: string) => checkboxes(m, blockId).options.find((o) => o.value === value);
 const descriptionOf = (m: SimMessage, blockId: string, value: string) => optionOf(m, blockId, value)?.description?.text ?? '';
@@ -79,7 +81,7 @@ function toggle(b: TestBeacon, channelId: string, ts: string, blockId: string, u
     channelId,
     messageTs: ts,
     actionId: 'checklist.toggle',
-    blockId,
+    blockId: String((message(b, channelId, ts).blocks ?? []).find((x) => sameBlock(x.block_id, blockId))?.block_id ?? blockId),
     selectedOptions: after.map((v) => ({ value: v })),
   });
 }

@@ -343,7 +343,8 @@ describe('against the Slack simulator', () => {
       channelId: channel,
       messageTs: res.ts!,
       actionId: ACTIONS.checklist,
-      blockId: checklistBlockId(rb.name, 0),
+      // s2 is ticked: the block's id names its ticks.
+      blockId: checklistBlockId(rb.name, 0, ['s2']),
       selectedOptions: [{ value: 'checkout-payments:s2' }, { value: 'checkout-payments:s4' }],
     });
     const payload = payloads.at(-1) as {

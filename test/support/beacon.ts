@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, secretValues, type Config } from '../../src/config.js';
 import { SlackSimulator } from '../../src/dev/slack-simulator.js';
 import { createLogger } from '../../src/log.js';
+import { connect } from '../../src/redis.js';
 import type { Metrics } from '../../src/metrics.js';
 import { startWeb, startWorker, type RunningWeb, type RunningWorker } from '../../src/wiring.js';
 
@@ -33,6 +34,9 @@ export function baseEnv(over: Record<string, string> = {}): Record<string, strin
     PORT: '0',
     INCIDENT_RESPONDERS: RESPONDERS.join(','),
     JOB_LOCK_SECONDS: '5',
+    // Beacon paces itself by Slack's tiers; against a simulator that does not limit, a minute's
+    // allowance passes in a second (test/e2e/mass-outage.test.ts runs both at one scale).
+    SLACK_RATE_SCALE: '60',
     LOG_LEVEL: 'debug',
     ...over,
   };
@@ -72,7 +76,10 @@ export async function startBeacon(opts: { env?: Record<string, string>; worker?:
   const worker = opts.worker === false ? undefined : await startWorker({ config, log });
   const url = `http://127.0.0.1:${web.port}`;
   sim.setRequestUrl(`${url}/slack/events`);
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+  // Under Sentinel or Cluster (test/ha/), the same kind of connection Beacon's worker has; a Cluster
+  // offers the same commands, so the tests' helpers read through it unchanged.
+  const ha = !!(config.redis.sentinels || config.redis.cluster);
+  const redis = ha ? (connect(config.redis, 'blocking', 'test') as unknown as Redis) : new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   redis.on('error', () => {});
   return {
     sim,
@@ -100,7 +107,8 @@ export async function startBeacon(opts: { env?: Record<string, string>; worker?:
     async close() {
       await worker?.close();
       await web.close();
-      await cleanup(redis, config.redis.prefix);
+      // The HA tests' Redis processes are thrown away with their data.
+      if (!ha) await cleanup(redis, config.redis.prefix);
       redis.disconnect();
       if (!opts.sim) await sim.stop();
     },

@@ -52,19 +52,22 @@ function firstLines(demo: Demo, ch: StoryChannel): string[] {
   return [pick(/^━━ .*#\d/), pick(/Credentials change .* before the incident/), pick(/^Rotate payment gateway API key/), pick(/\*Step 1\*/)];
 }
 
+/** The 08:30 alert: successful transactions drop (also the playground's seed). */
+export const TRANSACTION_ALERT = {
+  title: 'Checkout: successful payment transactions dropped 60%',
+  severity: 'critical',
+  service: 'checkout',
+  fingerprint: 'checkout-payment-success-rate',
+  description: 'payment_success_rate fell from 99% to 38% in 5 minutes; gateway answers 401 to charge requests.',
+  link: 'https://grafana.example.com/d/checkout/payments',
+  labels: { team: 'payments', env: 'prod', alertname: 'PaymentSuccessRateLow' },
+};
+
 /** 08:30: monitoring's transaction alert fires. Its own group, so its own incident (#2). */
 export async function transactionAlert(demo: Demo, out: Out, probe: StoryChannel): Promise<StoryChannel> {
   out.rule('08:30  monitoring fires: successful transactions drop');
   demo.clock.advanceTo('08:30:00');
-  const alert = {
-    title: 'Checkout: successful payment transactions dropped 60%',
-    severity: 'critical',
-    service: 'checkout',
-    fingerprint: 'checkout-payment-success-rate',
-    description: 'payment_success_rate fell from 99% to 38% in 5 minutes; gateway answers 401 to charge requests.',
-    link: 'https://grafana.example.com/d/checkout/payments',
-    labels: { team: 'payments', env: 'prod', alertname: 'PaymentSuccessRateLow' },
-  };
+  const alert = TRANSACTION_ALERT;
   const res = await demo.post('/webhooks/generic', alert);
   out.say(`POST /webhooks/generic  {"title":"${alert.title}","service":"checkout",…}  -> HTTP ${res.status}`);
   const ch = await openedChannel(demo, '#2', /successful-payment/);

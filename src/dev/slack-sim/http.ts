@@ -7,7 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ApiError, isObj, JSON_ARGS, jsonArg, NOT_JSON, str, type Obj, type Params } from './args.js';
+import { SELF_AUTHENTICATED } from './methods/openid.js';
 import { checkScopes } from './scopes.js';
+import type { RateTiers } from './tiers.js';
 import type { Fault, RecordedCall } from './types.js';
 import type { Handler, Workspace } from './workspace.js';
 import { sendJson, sendText } from '../../http/respond.js';
@@ -140,11 +142,15 @@ export class WebApi {
   calls: RecordedCall[] = [];
   private readonly faults = new Map<string, Fault[]>();
   private readonly holds = new Map<string, HoldEntry[]>();
+  /** Added to every answer: a realistic round trip to Slack (the bench sets 100 ms). */
+  latencyMs = 0;
 
   constructor(
     private readonly ws: Workspace,
     private readonly methods: Readonly<Record<string, Handler>>,
     private readonly tokens: Tokens,
+    /** `tiers` mode: Slack's rate limits per method (and per channel for chat.postMessage). */
+    public tiers?: RateTiers,
   ) {}
 
   /** Queues `fault` for the next `times` calls of `method`. */
@@ -172,8 +178,11 @@ export class WebApi {
     const call: RecordedCall = { method, params: recordable(params), at: Date.now(), status: 0, ok: false };
     this.calls.push(call);
 
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const fault = this.faults.get(method)?.shift();
     if (fault) return sendFault(res, call, fault);
+    const retryAfter = this.methods[method] ? this.tiers?.admit(method, params) : undefined;
+    if (retryAfter !== undefined) return sendFault(res, call, { status: 429, retryAfter });
 
     let answer: Obj;
     try {
@@ -209,6 +218,7 @@ export class WebApi {
     // Slack reads the token from the Authorization header, or from a form body; never from a JSON body.
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     const token = bearer ?? (json ? undefined : str(params, 'token'));
+    if (SELF_AUTHENTICATED.has(method)) return handler({ ...params, ...(token ? { token } : {}) }, this.ws);
     if (!token) throw new ApiError('not_authed');
     // apps.connections.open takes the app-level token, and only it; every other method the bot token.
     if (method === 'apps.connections.open') {
@@ -241,7 +251,7 @@ function sendFault(res: ServerResponse, call: RecordedCall, fault: Fault): void 
 function recordable(params: Params): Params {
   const out: Params = {};
   for (const [key, value] of Object.entries(params)) {
-    if (key === 'token') continue;
+    if (key === 'token' || key === 'client_secret') continue;
     if (Buffer.isBuffer(value)) out[key] = `<${value.length} bytes>`;
     else if (JSON_ARGS.includes(key) && typeof value === 'string') {
       const decoded = jsonArg(params, key);

@@ -5,6 +5,8 @@
  * channel, `groups:*` for a private one (conversations.list: one for each type asked for). Only
  * checked when the simulator is given the token's scopes; without them every call is allowed.
  */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { ApiError, bool, str, type Params } from './args.js';
 import type { Workspace } from './workspace.js';
 
@@ -63,4 +65,12 @@ export function checkScopes(method: string, p: Params, ws: Workspace, granted: R
   for (const anyOf of scopesNeeded(method, p, ws)) {
     if (!anyOf.some((s) => granted.has(s))) throw new ApiError('missing_scope', { needed: anyOf.join(','), provided: [...granted].join(',') });
   }
+}
+
+/** The bot scopes Beacon's `manifest.yml` asks for (`oauth_config.scopes.bot`): what an install grants. */
+export function manifestBotScopes(path: string | URL = new URL('../../../manifest.yml', import.meta.url)): string[] {
+  const manifest = parse(readFileSync(path, 'utf8')) as { oauth_config?: { scopes?: { bot?: unknown } } };
+  const bot = manifest.oauth_config?.scopes?.bot;
+  if (!Array.isArray(bot) || !bot.every((s) => typeof s === 'string')) throw new Error(`${String(path)}: no oauth_config.scopes.bot list`);
+  return bot;
 }

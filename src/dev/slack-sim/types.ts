@@ -1,3 +1,5 @@
+import type { TiersOptions } from './tiers.js';
+
 /**
  * The simulator's public types: its options, the faults it can inject, what it records, and the
  * workspace objects tests inspect. `slack-simulator.ts` re-exports all of them.
@@ -21,8 +23,30 @@ export interface SimulatorOptions {
   /**
    * The bot token's OAuth scopes (e.g. the manifest's). Given, every call is checked against them
    * and one that needs a scope not granted answers `missing_scope`; omitted, every scope is granted.
+   * `'manifest'`: the bot scopes Beacon's `manifest.yml` asks for.
    */
-  scopes?: readonly string[];
+  scopes?: readonly string[] | 'manifest';
+  /**
+   * `tiers` mode: Slack's rate limits per method (Tier 1-4, chat.postMessage per channel), 429
+   * with Retry-After beyond them; `scale` makes the allowances refill that much faster.
+   */
+  tiers?: TiersOptions;
+  /** Sign in with Slack: the app's client id and secret (defaults `SIM_CLIENT_ID`, `SIM_CLIENT_SECRET` in `oidc.ts`). */
+  clientId?: string;
+  clientSecret?: string;
+  /** The app's registered redirect URLs; omitted, any http(s) redirect_uri is accepted. */
+  redirectUrls?: readonly string[];
+}
+
+/** Something Slack accepts but its documentation warns against, recorded (never answered) by the simulator. */
+export interface SimWarning {
+  method: string;
+  channel: string;
+  ts: string;
+  blockId: string;
+  actionId?: string;
+  message: string;
+  at: number;
 }
 
 /** A failure to inject: a rate limit, a gateway error, or a Slack error code in a 200. */

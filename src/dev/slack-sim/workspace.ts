@@ -7,7 +7,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { ApiError, charCount, type Obj, type Params } from './args.js';
 import { randomId, tsFromKey } from './ids.js';
 import type { NameLookup } from '../mrkdwn-text.js';
-import type { SimChannel, SimEphemeral, SimFile, SimMessage, SimUser } from './types.js';
+import type { SimChannel, SimEphemeral, SimFile, SimMessage, SimUser, SimWarning } from './types.js';
 
 /** A Web API method: its arguments and the workspace in, Slack's answer out (or an ApiError thrown). */
 export type Handler = (p: Params, ws: Workspace) => Obj;
@@ -63,6 +63,8 @@ export class Workspace {
 
   /** Messages only one user saw. */
   ephemerals: SimEphemeral[] = [];
+  /** What Slack accepts but its docs warn against (chat.update). */
+  readonly warnings: SimWarning[] = [];
   readonly users = new Map<string, SimUser>();
   readonly usergroups = new Map<string, string[]>();
   readonly channelsById = new Map<string, SimChannel>();

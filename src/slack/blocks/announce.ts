@@ -1,5 +1,6 @@
 import { durations, type Incident } from '../../incidents/model.js';
 import type { IncidentView } from '../../incidents/ports.js';
+import { publicUpdate } from '../../incidents/verbs.js';
 import { formatDuration, SEVERITY_ICON, SEVERITY_LABEL, STATUS_LABEL } from '../../words.js';
 import { cut, esc, mention } from '../escape.js';
 import { context, section, type SlackMessage } from './types.js';
@@ -29,7 +30,10 @@ export const ANNOUNCERS: Record<string, (a: Announcement, who: Who) => SlackMess
   sev: (a, who) => announce.severity(a.incident, a.by, a.before.severity, who),
   lead: (a, who) => announce.lead(a.incident, a.by, who),
   role: (a, who) => announce.role(a.text ?? '', a.by, who),
-  update: (a, who) => announce.update(a.incident, a.by, a.text ?? '', who),
+  update: (a, who) => {
+    const u = publicUpdate(a.text ?? '');
+    return announce.update(a.incident, a.by, u.text, who, u.public);
+  },
 };
 
 export function renderAnnouncement(a: Announcement, who: Who = mentions): SlackMessage {
@@ -75,13 +79,14 @@ export const announce = {
     if (user === by) return msg(`🎙️ ${who(by)} is now ${name} of the incident.`);
     return msg(`🎙️ ${who(by)} made ${assignee(user, by, who)} ${name} of the incident.`);
   },
-  /** A status update, posted to the channel as its own message. */
-  update(inc: Incident, by: string, text: string, who: Who = mentions): SlackMessage {
+  /** A status update, posted to the channel as its own message; a public one is also on the status page. */
+  update(inc: Incident, by: string, text: string, who: Who = mentions, isPublic = false): SlackMessage {
     const body = cut(userText(text), 2900);
+    const head = isPublic ? '📣 *Public update* · also on the status page' : '📣 *Status update*';
     return {
-      text: `Status update from ${who(by)}: ${cut(userText(text), 300)}`,
+      text: `${isPublic ? 'Public update' : 'Status update'} from ${who(by)}: ${cut(userText(text), 300)}`,
       blocks: [
-        section(`📣 *Status update*\n${body}`),
+        section(`${head}\n${body}`),
         context(`${who(by)} · #${inc.number} ${esc(cut(inc.title, 150))} · ${inc.severity} · ${STATUS_LABEL[inc.status]}`),
       ],
     };

@@ -13,7 +13,7 @@ import { userText } from './user-text.js';
  * role, and edited afterwards; Slack notifies no one for an edit, so the holders are shown as
  * mentions (a reader sees who, one click away). Everyone else is named by `who`.
  */
-export function renderCard(inc: Incident, now: Date, opts: { roles?: readonly string[]; who?: Who } = {}): SlackMessage {
+export function renderCard(inc: Incident, now: Date, opts: { roles?: readonly string[]; who?: Who; publicUrl?: string } = {}): SlackMessage {
   const who = opts.who ?? mentions;
   const d = durations(inc, now);
   const title = `${SEVERITY_ICON[inc.severity]} #${inc.number} ${inc.title}`;
@@ -40,6 +40,7 @@ export function renderCard(inc: Incident, now: Date, opts: { roles?: readonly st
   if (inc.status === 'resolved' && inc.resolution) blocks.push(section(`*Resolution*\n${cut(userText(inc.resolution), 2900)}`));
 
   const links = [
+    ...(opts.publicUrl ? [beaconLink(opts.publicUrl, inc.id)] : []),
     ...(inc.link ? [link(inc.link, 'Alert source')] : []),
     ...inc.links.slice(0, 6).map((l) => link(l.url, l.label)),
   ];
@@ -52,12 +53,18 @@ export function renderCard(inc: Incident, now: Date, opts: { roles?: readonly st
       [`Incident \`${esc(inc.id)}\``, ...milestones, ...(links.length ? [links.join(' · ')] : [])].join(' · '),
     ),
   );
-  blocks.push({ type: 'actions', block_id: 'incident_controls', elements: controls(inc) });
+  // A new block_id whenever the severity picker's value changes: Slack asks for one, or clients keep showing the old value.
+  blocks.push({ type: 'actions', block_id: `incident_controls:${inc.severity}`, elements: controls(inc) });
   if (inc.status === 'resolved') blocks.push(context('Resolved. `/incident reopen` takes it back if it is not over.'));
   return {
     text: `${SEVERITY_LABEL[inc.severity]} ${STATUS_LABEL[inc.status]}: ${esc(cut(inc.title, 300))}`,
     blocks,
   };
+}
+
+/** `Open in Beacon`: the incident's web page, when PUBLIC_URL is set. */
+export function beaconLink(publicUrl: string, incidentId: string): string {
+  return link(`${publicUrl}/incidents/${encodeURIComponent(incidentId)}`, 'Open in Beacon');
 }
 
 /** The roles other than lead (which has its field above), each with its holder or `—`. */

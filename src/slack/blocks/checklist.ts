@@ -38,8 +38,22 @@ export const CHECK_ICON: Record<CheckStatus, string> = { pass: '✅', fail: '⚠
 const BLOCK_PREFIX = 'checklist';
 const CONTROLS_PREFIX = 'checklist-controls';
 
-/** `checklist:<runbook>:<chunk>`: the block of steps `chunk*10+1` to `chunk*10+10`. */
-export const checklistBlockId = (runbook: string, chunk: number): string => `${BLOCK_PREFIX}:${runbook}:${chunk}`;
+/**
+ * `checklist:<runbook>:<chunk>`: the block of steps `chunk*10+1` to `chunk*10+10`; once some of
+ * them are ticked, `:<digest of the ticked ones>` too. Slack asks for a new block_id on every
+ * update of a message whose inputs change ("block_id should be unique for each message and each
+ * iteration of a message"): a client keeps an input's state by block_id and may go on showing the
+ * old ticks otherwise. Same ticks, same id.
+ */
+export const checklistBlockId = (runbook: string, chunk: number, ticked: readonly string[] = []): string =>
+  `${BLOCK_PREFIX}:${runbook}:${chunk}${ticked.length ? `:${digest([...ticked].sort().join(','))}` : ''}`;
+
+/** FNV-1a, 32 bits, as 8 hex digits: short, stable, no crypto needed for an id's variant. */
+function digest(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
 /** The block holding the "Run checks" button of one runbook's checklist. */
 export const checklistControlsBlockId = (runbook: string): string => `${CONTROLS_PREFIX}:${runbook}`;
 /** A checkbox option's value: `<runbook>:<step id>`. */
@@ -48,7 +62,7 @@ export const stepValue = (runbook: string, stepId: string): string => `${runbook
 /** The runbook (and chunk, for a block of steps) a checklist block_id belongs to. */
 export function parseChecklistBlockId(blockId: string | undefined): { runbook: string; chunk?: number } | undefined {
   if (!blockId) return undefined;
-  const steps = /^checklist:([a-z0-9][a-z0-9-]{0,63}):([0-9]{1,2})$/.exec(blockId);
+  const steps = /^checklist:([a-z0-9][a-z0-9-]{0,63}):([0-9]{1,2})(?::[0-9a-f]{8})?$/.exec(blockId);
   if (steps?.[1] && steps[2]) return { runbook: steps[1], chunk: Number(steps[2]) };
   const controls = /^checklist-controls:([a-z0-9][a-z0-9-]{0,63})$/.exec(blockId);
   if (controls?.[1]) return { runbook: controls[1] };
@@ -98,10 +112,14 @@ export function checklistToggles(p: {
   return out;
 }
 
+/** The checkboxes of the block of that runbook and chunk, whichever iteration of its block_id a click carried. */
 function findCheckboxes(blocks: unknown, blockId: string | undefined): Record<string, unknown> | undefined {
   if (!Array.isArray(blocks)) return undefined;
+  const want = parseChecklistBlockId(blockId);
   for (const b of blocks) {
-    if (!b || typeof b !== 'object' || (b as Block).block_id !== blockId) continue;
+    if (!b || typeof b !== 'object') continue;
+    const at = parseChecklistBlockId(String((b as Block).block_id ?? ''));
+    if (!want || !at || at.runbook !== want.runbook || at.chunk !== want.chunk) continue;
     const els = (b as Block).elements;
     if (!Array.isArray(els)) continue;
     for (const e of els) {
@@ -164,7 +182,7 @@ export function renderChecklist(p: {
     const initial = chunk.flatMap((step, i) => (state.ticks[step.id]?.done ? [options[i]] : []));
     blocks.push({
       type: 'actions',
-      block_id: checklistBlockId(runbook.name, ci),
+      block_id: checklistBlockId(runbook.name, ci, chunk.flatMap((step) => (state.ticks[step.id]?.done ? [step.id] : []))),
       elements: [
         {
           type: 'checkboxes',

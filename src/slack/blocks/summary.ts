@@ -4,6 +4,7 @@ import { planSummary, type SummaryInput, type SummaryPlan } from '../../reports/
 import { isSlackUser } from '../../timeline/events.js';
 import { formatDuration, SEVERITY_LABEL, STATUS_LABEL } from '../../words.js';
 import { cut, esc, mention, slackDate } from '../escape.js';
+import { beaconLink } from './card.js';
 import { context, plain, section, type Block, type SlackMessage } from './types.js';
 
 export type { SummaryInput } from '../../reports/summary.js';
@@ -21,7 +22,7 @@ const MAX_BLOCKS = 50;
  * null when nothing happened since `since`, so a periodic summary can be skipped. Every piece of
  * untrusted text is escaped; sections stay within Block Kit's limits however long the incident.
  */
-export function renderSummary(input: SummaryInput): SlackMessage | null {
+export function renderSummary(input: SummaryInput, opts: { publicUrl?: string } = {}): SlackMessage | null {
   const plan = planSummary(input);
   if (!plan) return null;
   const { incident: inc, now } = input;
@@ -44,7 +45,8 @@ export function renderSummary(input: SummaryInput): SlackMessage | null {
   }
   const alerts = alertsBlock(plan, input.alerts.length);
   if (alerts) blocks.push(alerts);
-  blocks.push(context(`Incident \`${esc(inc.id)}\` · summary at ${slackDate(now.toISOString(), '{time}')}`));
+  const open = opts.publicUrl ? ` · ${beaconLink(opts.publicUrl, inc.id)}` : '';
+  blocks.push(context(`Incident \`${esc(inc.id)}\` · summary at ${slackDate(now.toISOString(), '{time}')}${open}`));
 
   const { events, firing } = plan;
   const counted = `${events.length} event${events.length === 1 ? '' : 's'}${plan.since ? ' since the last summary' : ''}`;

@@ -21,12 +21,13 @@ export type ChatView = IncidentView | RunbookView | ReportView | DrillView;
 /**
  * The one switch from a domain view to its Slack renderer. `who` names people without notifying
  * them (the adapter passes their display names); the messages that ask someone to act (escalation,
- * reminder, an assignment) mention them whatever `who` is.
+ * reminder, an assignment) mention them whatever `who` is. With `links.publicUrl` (PUBLIC_URL) the
+ * card and summaries link to the incident's web page.
  */
-export function renderView(v: ChatView, who: Who = mentions): SlackMessage {
+export function renderView(v: ChatView, who: Who = mentions, links: { publicUrl?: string } = {}): SlackMessage {
   switch (v.kind) {
     case 'card':
-      return renderCard(v.incident, v.now, { who, ...(v.roles ? { roles: v.roles } : {}) });
+      return renderCard(v.incident, v.now, { who, ...(v.roles ? { roles: v.roles } : {}), ...links });
     case 'announce':
       return renderAnnounceMessage(v.incident, v.now, who);
     case 'alerts':
@@ -50,7 +51,7 @@ export function renderView(v: ChatView, who: Who = mentions): SlackMessage {
     case 'drill-scorecard':
       return renderDrillView(v, who);
     case 'summary': {
-      const msg = renderSummary(v.summary);
+      const msg = renderSummary(v.summary, links);
       // The domain skips a summary with nothing new before asking; an empty one still says so.
       return msg ?? { text: 'Nothing new since the last summary.', blocks: [section('Nothing new since the last summary.')] };
     }

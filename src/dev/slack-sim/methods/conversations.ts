@@ -15,10 +15,20 @@ const create: Handler = (p, ws) => {
   return { ok: true, channel: channelView(ws, ch) };
 };
 
+/** conversations.invite: "Up to 100 users may be listed" (its reference page); more is `too_many_users`. */
+export const MAX_INVITE_USERS = 100;
+
+/**
+ * conversations.invite. Without `force`, one invalid user fails the whole call and nobody is
+ * invited; with `force` ("continue inviting the valid ones while disregarding invalid IDs") the
+ * valid ones are invited and the invalid ones listed in `errors`.
+ */
 const invite: Handler = (p, ws) => {
   const ch = ws.writableChannel(str(p, 'channel'));
-  const ids = [...new Set((str(p, 'users') ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
-  if (ids.length === 0) throw new ApiError('no_user');
+  const listed = (str(p, 'users') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (listed.length === 0) throw new ApiError('no_user');
+  if (listed.length > MAX_INVITE_USERS) throw new ApiError('too_many_users');
+  const ids = [...new Set(listed)];
   const errors: { user: string; ok: false; error: string }[] = [];
   const toInvite: string[] = [];
   for (const id of ids) {

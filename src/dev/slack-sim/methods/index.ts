@@ -4,6 +4,7 @@ import { appsMethods } from './apps.js';
 import { chatMethods } from './chat.js';
 import { conversationsMethods } from './conversations.js';
 import { filesMethods } from './files.js';
+import { openidMethods } from './openid.js';
 import { pinsReactionsMethods } from './pins-reactions.js';
 import { usersMethods } from './users.js';
 import { viewsMethods } from './views.js';
@@ -16,4 +17,5 @@ export const METHODS: Readonly<Record<string, Handler>> = {
   ...pinsReactionsMethods,
   ...viewsMethods,
   ...filesMethods,
+  ...openidMethods,
 };
