@@ -23,11 +23,7 @@ import type { Logger } from './log.js';
 import { SharedCounters, createMetrics, type Metrics } from './metrics.js';
 import { redisCounterStore } from './metrics-store.js';
 import { postmortemRoute } from './http/postmortem-route.js';
-import { createWebAuth } from './web/auth/index.js';
-import { webRoutes } from './web/router.js';
 import type { WebSources } from './web/sources.js';
-import { insightsPage } from './web/insights/page.js';
-import { statusRoutes } from './web/status/routes.js';
 import type { ReportSources } from './reports/gather.js';
 import { ChecklistStore } from './runbooks/checklist-store.js';
 import type { Runbook } from './runbooks/format.js';
@@ -111,7 +107,9 @@ export async function startWeb(opts: RunOptions): Promise<RunningWeb> {
   const receiver = slackApp.receiver;
   const socketMode = !receiver;
 
-  const server = webServer({ config, log, now, metrics, redis, queues, intakeLink, reports, drills: () => drills, ...(receiver ? { receiver } : {}) });
+  // Loaded here, like Bolt: the worker never needs the web pages' libraries.
+  const pages = await import('./web/index.js');
+  const server = webServer({ config, log, now, metrics, redis, queues, intakeLink, reports, pages, drills: () => drills, ...(receiver ? { receiver } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.http.port, () => resolve());
@@ -155,6 +153,7 @@ function webIntake(config: Config, redis: Redis, queues: Queues, keys: Keys, log
 
 /** The HTTP server: webhooks, health, metrics, the postmortem route, the web pages and Slack's requests. */
 function webServer(p: {
+  pages: typeof import('./web/index.js');
   config: Config;
   log: Logger;
   now: () => Date;
@@ -171,7 +170,7 @@ function webServer(p: {
   // Sign in with Slack; without SLACK_CLIENT_ID the signed-in pages answer 404 like any unknown path.
   const oidc = config.web.oidc;
   const auth = oidc
-    ? createWebAuth({
+    ? p.pages.createWebAuth({
         oidc,
         ...(config.web.publicUrl ? { publicUrl: config.web.publicUrl } : {}),
         port: config.http.port,
@@ -190,7 +189,7 @@ function webServer(p: {
     metrics,
     ready: () => ping(redis),
     bodyRoutes: senderRoutes({ ...intake, senders: config.senders, token: config.webhooks.token }),
-    extraRoutes: [postmortemRoute(p.reports, config.webhooks.token, now, auth), webRoutes({ src: web, auth, insights: insightsPage(web), status: statusRoutes(web) })],
+    extraRoutes: [postmortemRoute(p.reports, config.webhooks.token, now, auth), p.pages.webRoutes({ src: web, auth, insights: p.pages.insightsPage(web), status: p.pages.statusRoutes(web) })],
     ...(receiver ? { slack: (req, res, raw) => receiver.handle(req, res, raw) } : {}),
     webhooks: {
       ...intake,
