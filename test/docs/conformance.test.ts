@@ -3,12 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackSimulator, type RecordedCall } from '../../src/dev/slack-simulator.js';
 import type { Recording } from '../../src/dev/slack-sim/recordings.js';
-import { createLogger } from '../../src/log.js';
-import { createChat } from '../../src/slack/chat.js';
-import { createSlackGateway } from '../../src/slack/gateway.js';
-import { BOT_TOKEN, SIGNING_SECRET, startBeacon, type TestBeacon } from '../support/beacon.js';
-import { ALICE } from '../e2e/lifecycle-helpers.js';
-import { SPECS, granted, methodPage, representativeRun, scopesNeeded } from './representative-run.js';
+import type { TestBeacon } from '../support/beacon.js';
+import { SPECS, granted, methodPage, startRepresentative, scopesNeeded } from './representative-run.js';
 
 /**
  * Issue 15, "Conformance with Slack's published specifications": every Web API call the simulator
@@ -107,14 +103,7 @@ describe("Beacon's Web API calls against Slack's published specifications", () =
   let calls: RecordedCall[] = [];
 
   beforeAll(async () => {
-    sim = new SlackSimulator({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, scopes: 'manifest' });
-    await sim.start();
-    const announce = sim.addChannel({ name: 'incidents', members: [ALICE] }).id;
-    b = await startBeacon({ sim, env: { INCIDENT_ANNOUNCE_CHANNEL: announce, SUMMARY_INTERVAL_MINUTES: '0' } });
-    await representativeRun(b);
-    // After a crash between creating a channel and recording it, Beacon finds its channel again.
-    const chat = createChat(createSlackGateway({ token: BOT_TOKEN, apiUrl: sim.url, log: createLogger({ level: 'silent', secrets: [] }) }));
-    for (const ch of sim.channels().filter((x) => x.creator === sim.botUserId)) expect(await chat.findOwnChannel(ch.name)).toBe(ch.id);
+    ({ sim, b } = await startRepresentative('manifest'));
     calls = sim.calls;
   }, 120_000);
   afterAll(async () => {

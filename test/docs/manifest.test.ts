@@ -3,13 +3,9 @@ import AjvModule from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SlackSimulator } from '../../src/dev/slack-simulator.js';
-import { createLogger } from '../../src/log.js';
-import { createChat } from '../../src/slack/chat.js';
-import { createSlackGateway } from '../../src/slack/gateway.js';
 import { SIGN_IN_SCOPES } from '../../src/web/auth/oidc.js';
-import { BOT_TOKEN, SIGNING_SECRET, startBeacon, type TestBeacon } from '../support/beacon.js';
-import { ALICE } from '../e2e/lifecycle-helpers.js';
-import { SPECS, granted, manifest, representativeRun, scopesNeeded as needed } from './representative-run.js';
+import type { TestBeacon } from '../support/beacon.js';
+import { SPECS, granted, manifest, startRepresentative, scopesNeeded as needed } from './representative-run.js';
 
 /**
  * Issue 13, done when 2: the manifest's bot scopes are exactly the scopes Beacon needs. A full
@@ -70,14 +66,7 @@ describe('the manifest asks for exactly the scopes Beacon uses', () => {
   let b: TestBeacon;
 
   beforeAll(async () => {
-    sim = new SlackSimulator({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, scopes: granted });
-    await sim.start();
-    const announce = sim.addChannel({ name: 'incidents', members: [ALICE] }).id;
-    b = await startBeacon({ sim, env: { INCIDENT_ANNOUNCE_CHANNEL: announce, SUMMARY_INTERVAL_MINUTES: '0' } });
-    await representativeRun(b);
-    // After a crash between creating a channel and recording it, Beacon finds its channel again.
-    const chat = createChat(createSlackGateway({ token: BOT_TOKEN, apiUrl: sim.url, log: createLogger({ level: 'silent', secrets: [] }) }));
-    for (const ch of sim.channels().filter((x) => x.creator === sim.botUserId)) expect(await chat.findOwnChannel(ch.name)).toBe(ch.id);
+    ({ sim, b } = await startRepresentative(granted));
   }, 60_000);
   afterAll(async () => {
     await b?.close();

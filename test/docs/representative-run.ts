@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { parse } from 'yaml';
-import type { RecordedCall, SlackSimulator } from '../../src/dev/slack-simulator.js';
-import { checkoutAlert, waitFor, type TestBeacon } from '../support/beacon.js';
+import { SlackSimulator, type RecordedCall } from '../../src/dev/slack-simulator.js';
+import { createLogger } from '../../src/log.js';
+import { createChat } from '../../src/slack/chat.js';
+import { createSlackGateway } from '../../src/slack/gateway.js';
+import { BOT_TOKEN, SIGNING_SECRET, checkoutAlert, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
 import { keysOf, timelineEvents } from '../support/builders.js';
 import { ALICE, BOB, CAROL, command, doc, general, opened } from '../e2e/lifecycle-helpers.js';
 
@@ -130,4 +133,20 @@ async function declareByForm(b: TestBeacon): Promise<void> {
   };
   expect((await b.sim.viewSubmission({ userId: CAROL, callbackId: 'incident.declare', values })).status).toBe(200);
   await opened(b, /manifest-search-empty$/);
+}
+
+/**
+ * A simulator granting `scopes`, a Beacon with an announce channel, the representative run, and
+ * Beacon finding its own channels again as it does after a crash between creating one and
+ * recording it. Shared by the manifest and conformance tests.
+ */
+export async function startRepresentative(scopes: ConstructorParameters<typeof SlackSimulator>[0]['scopes']): Promise<{ sim: SlackSimulator; b: TestBeacon }> {
+  const sim = new SlackSimulator({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, scopes });
+  await sim.start();
+  const announce = sim.addChannel({ name: 'incidents', members: [ALICE] }).id;
+  const b = await startBeacon({ sim, env: { INCIDENT_ANNOUNCE_CHANNEL: announce, SUMMARY_INTERVAL_MINUTES: '0' } });
+  await representativeRun(b);
+  const chat = createChat(createSlackGateway({ token: BOT_TOKEN, apiUrl: sim.url, log: createLogger({ level: 'silent', secrets: [] }) }));
+  for (const ch of sim.channels().filter((x) => x.creator === sim.botUserId)) expect(await chat.findOwnChannel(ch.name)).toBe(ch.id);
+  return { sim, b };
 }
