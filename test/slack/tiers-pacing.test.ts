@@ -43,11 +43,14 @@ describe('SlackPacer', () => {
     const t0 = Date.now();
     for (let i = 0; i < burst; i++) await p.take('conversations.create');
     expect(Date.now() - t0).toBeLessThan(500);
-    const waits = [];
-    for (let i = 0; i < 4; i++) waits.push(await timed(() => p.take('conversations.create')));
-    // Each waited about one interval (50 ms); timers only ever fire late.
-    for (const w of waits) expect(w).toBeGreaterThanOrEqual(35);
-    expect(waits.reduce((a, b) => a + b, 0)).toBeLessThan(4 * 50 + 400);
+    const burstMs = Date.now() - t0;
+    for (let i = 0; i < 4; i++) await p.take('conversations.create');
+    // Four calls past the burst need four refills of one interval (50 ms) each, counted from the
+    // first call: on a loaded machine the burst itself may take a while, so the refills are
+    // measured from t0 rather than per call. Timers only ever fire late.
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeGreaterThanOrEqual(4 * 50 - 15);
+    expect(elapsed).toBeLessThan(burstMs + 4 * 50 + 400);
     // Another method has its own allowance: no wait.
     expect(await timed(() => p.take('pins.add', 'C1'))).toBeLessThan(100);
   });
