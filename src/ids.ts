@@ -6,9 +6,29 @@ import { createHash } from 'node:crypto';
  * same id again, which is how a redelivery changes nothing.
  */
 
+/** The sha256 of `parts` joined by NUL (a Buffer part as its bytes), as `length` hex digits. */
+function digestOf(parts: readonly (string | Buffer)[], length: number): string {
+  const h = createHash('sha256');
+  parts.forEach((p, i) => (i ? h.update('\u0000').update(p) : h.update(p)));
+  return h.digest('hex').slice(0, length);
+}
+
 /** A 40-hex id from the parts of a delivery (trigger id, action ts, user...). */
 export function deliveryId(...parts: (string | undefined)[]): string {
-  return createHash('sha256').update(parts.map((p) => p ?? '').join('\u0000')).digest('hex').slice(0, 40);
+  return digestOf(parts.map((p) => p ?? ''), 40);
+}
+
+/**
+ * A 24-hex id of content (each part followed by NUL): alert fingerprints and change ids that
+ * senders leave out, so the same alert or change sent again gets the same one.
+ */
+export function contentHash(...parts: string[]): string {
+  return digestOf([...parts, ''], 24);
+}
+
+/** PagerDuty Events v2: the dedup_key made for a trigger sent without one (32 hex, of the raw body). */
+export function madeDedupKey(scope: string, raw: Buffer): string {
+  return digestOf(['pagerduty-events', scope, raw], 32);
 }
 
 /** A short stable digest for an id's variable part (an ISO anchor, a source id). */
@@ -43,6 +63,12 @@ export const jobIds = {
   change: (changeId: string) => `ch-${changeId}`,
   summaryScheduler: (incidentId: string) => `summary-${incidentId}`,
   probeScheduler: (probeId: string) => `probe-${probeId}`,
+  /**
+   * A probe's alert, one per transition: `firing` or `resolved` of the run of failures starting at
+   * `startsAtMs`; `raise` n > 0 is its n-th raise after the incident it opened was resolved.
+   */
+  probeAlert: (probeId: string, startsAtMs: number, status: 'firing' | 'resolved', raise = 0) =>
+    `probe-${probeId}-${startsAtMs}-${status}${raise > 0 ? `-r${raise}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '-'),
   /** `/incident drill <name>`: its source id is `drill:<delivery>`. */
   drillStart: (sourceId: string) => `drill-${tail(sourceId)}`,
   /** A drill's events from `index` on (the drill's clock). */
@@ -57,8 +83,11 @@ export const jobIds = {
 
 /** One id per webhook delivery: of the sender's delivery id when it sends one, else of the body. */
 export function webhookDelivery(source: string, senderDeliveryId: string | undefined, raw: Buffer): string {
-  const hash = createHash('sha256').update(source).update('\u0000');
-  if (senderDeliveryId) hash.update('webhook-id:').update(senderDeliveryId);
-  else hash.update(raw);
-  return hash.digest('hex').slice(0, 40);
+  return digestOf([source, senderDeliveryId ? `webhook-id:${senderDeliveryId}` : raw], 40);
 }
+
+/** Whether a job scheduler's key is a probe's (`jobIds.probeScheduler`). */
+export const isProbeScheduler = (key: string): boolean => key.startsWith(jobIds.probeScheduler(''));
+
+/** Where in its period a probe's slots fall, from its id: 500 probes of 10 s spread over the 10 s. */
+export const probeOffset = (probeId: string, everyMs: number): number => parseInt(shortHash(probeId, 8), 16) % everyMs;

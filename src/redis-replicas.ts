@@ -1,6 +1,8 @@
 import { Cluster, type Redis as Standalone } from 'ioredis';
 import type { RedisConfig } from './config.js';
+import { Keys } from './keys.js';
 import { homeKeyOf, type Redis } from './redis.js';
+import { refuse, type Refusal } from './result.js';
 
 /**
  * REDIS_MIN_REPLICAS. Redis replicates asynchronously: a write the master acknowledged can be
@@ -31,7 +33,13 @@ export interface Mark {
   home?: true;
 }
 export type Refused = { refused: true; replicas: number; needed: number };
-export type Replicated = { ok: true } | { ok: false; replicas: number; needed: number; why: string };
+/** Not confirmed: `reason` says why the writes may not survive a failover. */
+export interface Unconfirmed extends Refusal {
+  replicas: number;
+  needed: number;
+}
+/** A `Result` (src/result.ts): confirmed, or refused with how many replicas answered. */
+export type Replicated = { ok: true; value: undefined } | Unconfirmed;
 interface NodeState {
   closes: number;
   /** A WAIT on the wire, and the one queued behind it that every later caller shares. */
@@ -95,10 +103,13 @@ function healthyReplicas(node: Standalone, st: NodeState): Promise<number> {
 
 const slots = new WeakMap<Cluster, Promise<number>>();
 
+/** BullMQ's hash tag under the default REDIS_KEY_PREFIX, for a cluster `connect` did not make. */
+const DEFAULT_HOME_KEY = new Keys('beacon').queuePrefix;
+
 /** The master that holds the slot of the queues' hash tag, as the client's slot map says now. */
 async function homeNode(redis: Redis): Promise<Standalone | undefined> {
   if (!(redis instanceof Cluster)) return redis;
-  const key = homeKeyOf(redis) ?? '{beacon}';
+  const key = homeKeyOf(redis) ?? DEFAULT_HOME_KEY;
   let slot = slots.get(redis);
   if (!slot) {
     slot = (redis.cluster('KEYSLOT', key) as Promise<number>).catch((err: unknown) => {
@@ -113,7 +124,8 @@ async function homeNode(redis: Redis): Promise<Standalone | undefined> {
 
 export function replicaGate(redis: Redis, needed: number, timeoutMs = 1000): ReplicaGate {
   const mark = (node: Standalone): Mark => ({ node, closes: stateOf(node).closes });
-  const no = (why: string, replicas = 0): Replicated => ({ ok: false, replicas, needed, why });
+  const no = (why: string, replicas = 0): Replicated => ({ ...refuse(why), replicas, needed });
+  const confirmed: Replicated = { ok: true, value: undefined };
   const moved = (list: Mark[]) => {
     if (!list.length) return 'no Redis master was known';
     if (list.some((m) => stateOf(m.node).closes !== m.closes)) return 'the connection to Redis was re-established during the write';
@@ -133,7 +145,7 @@ export function replicaGate(redis: Redis, needed: number, timeoutMs = 1000): Rep
     },
     unchanged(list) {
       const why = moved(list);
-      return why ? no(why) : { ok: true };
+      return why ? no(why) : confirmed;
     },
     async confirm(marks) {
       const list = Array.isArray(marks) ? marks : [marks];
@@ -147,7 +159,7 @@ export function replicaGate(redis: Redis, needed: number, timeoutMs = 1000): Rep
         return no(`${least} of ${needed} replicas confirmed the write in ${timeoutMs} ms`, least);
       }
       for (const m of list) if (m.home && (await homeNode(redis).catch(() => undefined)) !== m.node) return no('the cluster moved its slots during the write');
-      return { ok: true };
+      return confirmed;
     },
   };
 }

@@ -39,15 +39,19 @@ export type DurationStyle =
   /** `1 h 45 min`, `2 d 3 h 5 min`, `40 s`: the postmortem (whole seconds, never rounded up). */
   | 'words'
   /** `1 h 45 min`, `2 d 3 h`, `40 s`: how far a change was from the start (rounded to the minute). */
-  | 'span';
+  | 'span'
+  /** `3 days`, `5 hours`, `20 minutes`: one unit, spelled out (how long a certificate has left). */
+  | 'unit';
 
 /**
- * The one duration formatter. Three styles, because a card has room for `1h 45m`, a postmortem
- * reader should not misread it, and "12 min before the incident" rounds to the minute.
+ * The one duration formatter. Four styles, because a card has room for `1h 45m`, a postmortem
+ * reader should not misread it, "12 min before the incident" rounds to the minute, and a
+ * certificate "expires in 3 days".
  */
 export function formatDuration(ms: number | undefined, style: DurationStyle = 'compact'): string {
   if (ms === undefined || Number.isNaN(ms)) return '—';
   if (style === 'span') return spanOf(Math.abs(ms));
+  if (style === 'unit') return unitOf(Math.abs(ms));
   const s = Math.max(0, style === 'words' ? Math.floor(ms / 1000) : Math.round(ms / 1000));
   const d = Math.floor(s / 86400);
   const h = Math.floor((s % 86400) / 3600);
@@ -60,6 +64,12 @@ export function formatDuration(ms: number | undefined, style: DurationStyle = 'c
   if (h) return `${h}h ${m}m`;
   if (m) return `${m}m`;
   return `${s}s`;
+}
+
+function unitOf(ms: number): string {
+  const [n, unit]: [number, string] =
+    ms >= 86400_000 ? [Math.round(ms / 86400_000), 'day'] : ms >= 3600_000 ? [Math.round(ms / 3600_000), 'hour'] : [Math.max(1, Math.round(ms / 60_000)), 'minute'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
 function spanOf(ms: number): string {

@@ -1,5 +1,6 @@
 import type { Alert, ChangeEvent } from '../domain.js';
 import { jobIds } from '../ids.js';
+import { intakeRetention } from '../jobs/catalog.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -26,8 +27,7 @@ export interface IntakeDeps {
   replicas?: ReplicaGate;
 }
 
-/** Identical deliveries within this window collapse into one job (sender retries). */
-export const INTAKE_DEDUP_SECONDS = 600;
+export { INTAKE_DEDUP_SECONDS } from '../jobs/catalog.js';
 
 /**
  * `unreplicated`: the master may hold the jobs, but fewer than REDIS_MIN_REPLICAS replicas
@@ -43,16 +43,16 @@ export type Enqueued = 'accepted' | 'unavailable' | 'unreplicated';
 export async function enqueueAlerts(deps: IntakeDeps, source: string, delivery: string, alerts: Alert[], truncated?: number): Promise<Enqueued> {
   const items = alerts.map((alert, i) => ({
     data: { alert, ...(truncated ? { truncated } : {}) },
-    opts: { jobId: jobIds.alert(delivery, i), removeOnComplete: { age: INTAKE_DEDUP_SECONDS, count: 50_000 } },
+    opts: { jobId: jobIds.alert(delivery, i), ...intakeRetention() },
   }));
   const outcome = await store(deps, source, 'alerts', () => deps.queues.addBulk('alert.received', items));
   deps.metrics.alertsReceived.inc({ source, outcome }, outcome === 'accepted' ? alerts.length : alerts.length || 1);
   return outcome;
 }
 
-/** Queues one `change.received` job per change (its id derives from the change's content). */
+/** Queues one `change.received` job per change (its id and retention are the catalog's). */
 export async function enqueueChanges(deps: IntakeDeps, source: string, changes: ChangeEvent[]): Promise<Enqueued> {
-  const items = changes.map((change) => ({ data: { change }, opts: { removeOnComplete: { age: INTAKE_DEDUP_SECONDS, count: 50_000 } } }));
+  const items = changes.map((change) => ({ data: { change } }));
   const outcome = await store(deps, source, 'changes', () => deps.queues.addBulk('change.received', items));
   deps.metrics.changesReceived.inc({ source, outcome }, outcome === 'accepted' ? changes.length : changes.length || 1);
   return outcome;
@@ -75,7 +75,7 @@ async function store(deps: IntakeDeps, source: string, what: string, write: () =
   if (!mark || !deps.replicas) return 'accepted';
   const confirmed = await deps.replicas.confirm(mark);
   if (confirmed.ok) return 'accepted';
-  deps.log.warn({ source, replicas: confirmed.replicas, needed: confirmed.needed, why: confirmed.why }, `${what} not confirmed by REDIS_MIN_REPLICAS replicas: answered 503`);
+  deps.log.warn({ source, replicas: confirmed.replicas, needed: confirmed.needed, why: confirmed.reason }, `${what} not confirmed by REDIS_MIN_REPLICAS replicas: answered 503`);
   return 'unreplicated';
 }
 

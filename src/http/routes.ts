@@ -22,7 +22,7 @@ export interface RouteRequest {
 /**
  * A route that takes a body (POST or PUT): the server reads the body with its limit (413) and
  * hands it over. Each sender that speaks its own API (PagerDuty Events v2, Opsgenie, GitHub,
- * Vault) is one of these, registered in wiring.ts.
+ * Vault) is one of these, listed in sender-routes.ts (which wiring.ts hands to the server).
  */
 export interface BodyRoute {
   /** The label of its metrics (`beacon_webhook_duration_seconds{route}`). */

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { WebhookSource } from '../domain.js';
 import { webhookDelivery } from '../ids.js';
 import { describeIssues } from '../intake/common.js';
+import type { parseChanges } from '../intake/changes.js';
 import type { IntakeModule } from '../intake/index.js';
 import { webhookTokenOk } from './auth.js';
 import { enqueueAlerts, enqueueChanges, lowerHeaders, parseJson, type IntakeDeps } from './intake-pipe.js';
@@ -19,7 +20,8 @@ export interface WebhookDeps extends IntakeDeps {
   token: string;
   sources: Partial<Record<WebhookSource, IntakeModule<any>>>;
   signatures: Partial<Record<WebhookSource, SignatureCheck>>;
-  changes?: (body: unknown, now: Date) => { ok: true; changes: import('../domain.js').ChangeEvent[] } | { ok: false; issues: { field: string; message: string }[] };
+  /** `/webhooks/changes` (intake/changes.ts `parseChanges`); absent, it answers 404. */
+  changes?: typeof parseChanges;
 }
 
 export { INTAKE_DEDUP_SECONDS } from './intake-pipe.js';
@@ -92,8 +94,8 @@ export async function handleChangeWebhook(deps: WebhookDeps, raw: Buffer, header
   const json = parseJson(raw);
   if (!json.ok) return { status: 400, body: { error: 'body is not valid JSON' } };
   const parsed = deps.changes(json.value, deps.now());
-  if (!parsed.ok) return { status: 400, body: { error: 'invalid payload', fields: parsed.issues } };
-  const outcome = await enqueueChanges(deps, 'changes', parsed.changes);
+  if (!parsed.ok) return { status: 400, body: { error: 'invalid payload', fields: parsed.issues ?? [] } };
+  const outcome = await enqueueChanges(deps, 'changes', parsed.value);
   if (outcome !== 'accepted') return outcome === 'unreplicated' ? UNREPLICATED : UNAVAILABLE;
-  return { status: 202, body: { accepted: parsed.changes.length } };
+  return { status: 202, body: { accepted: parsed.value.length } };
 }

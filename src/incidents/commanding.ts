@@ -18,6 +18,16 @@ export const incidentCommandSchema = z.object({
 });
 export type IncidentCommand = z.infer<typeof incidentCommandSchema>;
 
+/** `/incident runbook <name>`, as the `runbook.attach` job carries it (its schema). */
+export const runbookAttachSchema = z.object({
+  incidentId: z.string().min(1),
+  name: z.string().min(1).max(100),
+  userId: z.string().min(1),
+  channelId: z.string().optional(),
+  runId: z.string().min(1),
+});
+export type RunbookAttach = z.infer<typeof runbookAttachSchema>;
+
 /**
  * People's commands on an incident, carried out from the verb table (incidents/verbs.ts).
  * Expected refusals (already resolved, bad argument) go back to that person only; a change is
@@ -127,7 +137,7 @@ export class IncidentCommands {
   }
 
   /** `/incident runbook <name>`: attaches it and posts its checklist, or tells why not. */
-  async attachRunbook(p: { incidentId: string; name: string; userId: string; channelId?: string; runId: string }): Promise<void> {
+  async attachRunbook(p: RunbookAttach): Promise<void> {
     if (!this.d.runbooks) return tell(this.d, p, { kind: 'refusal', refusal: { reason: 'Runbooks are not set up on this Beacon.' } });
     const res = await this.d.runbooks.attach(p.incidentId, p.name, p.runId);
     if (!res.ok) return tell(this.d, p, { kind: 'refusal', refusal: res });

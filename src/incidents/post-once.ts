@@ -1,3 +1,6 @@
+/** A message's identity in its channel: `<incident>:<slot>` (`card`, `summary:<run>`, `checklist:<runbook>`…). */
+export const tagOf = (incidentId: string, slot: string): string => `${incidentId}:${slot}`;
+
 /**
  * Posting that happens once: the message carries `tag`, and `findTagged` finds it again after a
  * crash between the post and recording its ts. Every domain port that posts extends this.

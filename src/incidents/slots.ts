@@ -1,7 +1,7 @@
 import type { IncidentDeps } from './deps.js';
 import type { Incident } from './model.js';
 import type { IncidentView } from './ports.js';
-import { postOnce } from './post-once.js';
+import { postOnce, tagOf } from './post-once.js';
 import type { RunbookView } from '../runbooks/ports.js';
 
 /**
@@ -21,7 +21,7 @@ export async function ensurePosted(
   await postOnce({
     chat: d.chat,
     channelId,
-    tag: `${inc.id}:${slot}`,
+    tag: tagOf(inc.id, slot),
     view: () => view(current),
     record: {
       posted: async () => current.slack.messages[slot],
@@ -42,7 +42,7 @@ export async function ensurePosted(
 
 /** Posts a one-off channel message (an announcement, a change) once per `key`; `retried` looks for it first. */
 export async function postOnceIn(d: Pick<IncidentDeps, 'chat'>, inc: Incident, key: string, view: IncidentView, retried: boolean): Promise<void> {
-  await postOnce({ chat: d.chat, channelId: inc.slack.channelId!, tag: `${inc.id}:${key}`, view: () => view, mayExist: retried });
+  await postOnce({ chat: d.chat, channelId: inc.slack.channelId!, tag: tagOf(inc.id, key), view: () => view, mayExist: retried });
 }
 
 /** A private answer to the person who asked, in the channel they asked from. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHANGE_KINDS, type ChangeEvent } from '../domain.js';
+import { ok, refuse, type Result } from '../result.js';
 import { describeIssues, httpUrl, isoTime, line, shortHash, toIso } from './common.js';
 
 /** One change event (interface.md, "Change event"). */
@@ -26,18 +27,17 @@ const changeListSchema = z.object({ changes: z.array(changeSchema).min(1).max(50
  */
 export const UNDATED_CHANGE_WINDOW_MS = 10 * 60 * 1000;
 
-/** One object or `{"changes": [...]}`; ids derive from content so a retried delivery is stored once. */
-export function parseChanges(
-  body: unknown,
-  now: Date,
-): { ok: true; changes: ChangeEvent[] } | { ok: false; issues: { field: string; message: string }[] } {
+/**
+ * One object or `{"changes": [...]}`; ids derive from content so a retried delivery is stored
+ * once. A body that fails the schema is refused with its field problems (`issues`).
+ */
+export function parseChanges(body: unknown, now: Date): Result<ChangeEvent[]> {
   const isList = typeof body === 'object' && body !== null && 'changes' in body;
   const parsed = isList ? changeListSchema.safeParse(body) : changeSchema.safeParse(body);
-  if (!parsed.success) return { ok: false, issues: describeIssues(parsed.error) };
+  if (!parsed.success) return refuse('invalid payload', { issues: describeIssues(parsed.error) });
   const items = 'changes' in parsed.data ? parsed.data.changes : [parsed.data];
-  return {
-    ok: true,
-    changes: items.map((c) => {
+  return ok(
+    items.map((c): ChangeEvent => {
       const at = toIso(c.at, now);
       const when = c.at ?? `arrived:${Math.floor(now.getTime() / UNDATED_CHANGE_WINDOW_MS)}`;
       return {
@@ -51,5 +51,5 @@ export function parseChanges(
         at,
       };
     }),
-  };
+  );
 }

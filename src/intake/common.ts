@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /** Bodies are hostile: bound every string so one field cannot blow up Redis or Slack. */
@@ -20,12 +19,8 @@ export const isoTime = z
   .max(64)
   .refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}T/.test(s), { message: 'must be an ISO 8601 time' });
 
-/** Short stable hash used to derive fingerprints and ids. */
-export function shortHash(...parts: string[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p).update('\u0000');
-  return h.digest('hex').slice(0, 24);
-}
+/** Fingerprints and change ids derived from content: `contentHash` of the ids module. */
+export { contentHash as shortHash } from '../ids.js';
 
 /** First line of a text, trimmed and cut to `max` characters. */
 export function oneLine(text: string, max = 250): string {

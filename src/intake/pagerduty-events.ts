@@ -28,7 +28,6 @@
  * Errors are PagerDuty's own strings where PagerDuty's answers are on record; the others follow
  * their pattern. (`maiximum` is PagerDuty's spelling, as its 400 answers print it.)
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Alert, AlertLink, AlertStatus, ChangeEvent, ChangeKind } from '../domain.js';
 import { severityFromWord } from '../domain.js';
@@ -215,9 +214,7 @@ export function routingScope(key: string, service: string | undefined): RoutingS
 }
 
 /** The dedup_key Beacon makes for a trigger without one: 32 hex, the same for the same body. */
-export function madeDedupKey(scope: string, raw: Buffer): string {
-  return createHash('sha256').update('pagerduty-events\u0000').update(scope).update('\u0000').update(raw).digest('hex').slice(0, 32);
-}
+export { madeDedupKey } from '../ids.js';
 
 const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 const MAX_LINKS = 20;

@@ -1,7 +1,7 @@
 import { DelayedError, type Job, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { alertSchema, changeEventSchema, SEVERITIES, type Severity } from '../domain.js';
-import { incidentCommandSchema } from '../incidents/commanding.js';
+import { incidentCommandSchema, runbookAttachSchema } from '../incidents/commanding.js';
 import { declarationSchema } from '../incidents/opening.js';
 import { drillStartSchema, type DrillService } from '../drills/service.js';
 import { MAX_EVENTS } from '../drills/format.js';
@@ -10,13 +10,13 @@ import { RetryLater, withPriority } from '../retry-later.js';
 import type { ChangeStore } from '../changes/store.js';
 import type { IncidentService } from '../incidents/service.js';
 import type { ProbeService } from '../probes/service.js';
-import type { ReportService } from '../reports/service.js';
-import type { RunbookRuntime } from '../runbooks/runtime.js';
+import { pinSchema, type ReportService } from '../reports/service.js';
+import { checklistToggleSchema, type RunbookRuntime } from '../runbooks/runtime.js';
 
 /**
  * The job catalog: every job Beacon queues, declared once with `defineJob`: its queue, the zod
  * schema its data is typed by, the deterministic id it is queued under, and the one call that
- * handles it. Producers (Queues.enqueue), the processor and the scheduler all read this table.
+ * handles it. Producers (Queues.add), the processor and the scheduler all read this table.
  * A payload that fails its schema is a bug upstream and fails for good (UnrecoverableError).
  */
 export const QUEUES = {
@@ -87,6 +87,16 @@ export const ALERTS_DEBOUNCE_MS = 1000;
 
 const incidentRef = z.object({ incidentId: z.string().min(1) });
 
+/** Identical deliveries within this window collapse into one job (sender retries). */
+export const INTAKE_DEDUP_SECONDS = 600;
+
+/**
+ * How long a job from a sender keeps its id taken: the dedup window. (Drills' and probes' own
+ * `alert.received` jobs keep the default retention, so `alert.received` does not declare it:
+ * the webhook intake gives it per delivery, src/http/intake-pipe.ts.)
+ */
+export const intakeRetention = (): JobsOptions => ({ removeOnComplete: { age: INTAKE_DEDUP_SECONDS, count: 50_000 } });
+
 export const JOBS = {
   'alert.received': defineJob({
     queue: QUEUES.intake,
@@ -98,6 +108,7 @@ export const JOBS = {
     queue: QUEUES.intake,
     schema: z.object({ change: changeEventSchema }),
     id: (data) => jobIds.change(data.change.id),
+    options: intakeRetention,
     handler: async (data, s) => {
       await s.changes.record(data.change);
       // A change to a service with an open incident belongs on that incident too.
@@ -165,15 +176,7 @@ export const JOBS = {
   /** A checkbox click on a runbook checklist, as the listener read it (which steps changed). */
   'checklist.toggle': defineJob({
     queue: QUEUES.incidents,
-    schema: z.object({
-      incidentId: z.string().min(1),
-      toggles: z.array(z.object({ runbook: z.string().min(1).max(64), stepId: z.string().min(1).max(20), done: z.boolean() })).max(50),
-      userId: z.string().min(1),
-      actionTs: z.string().min(1).max(40),
-      messageTs: z.string().min(1).max(40),
-      /** The delivery: tick job ids derive from it. */
-      delivery: z.string().min(1).max(64),
-    }),
+    schema: checklistToggleSchema,
     id: (data) => jobIds.tick(data.delivery),
     handler: (data, s) => s.runbooks.toggle(data),
   }),
@@ -188,7 +191,7 @@ export const JOBS = {
   /** `/incident runbook <name>`: attach another runbook and post its checklist. */
   'runbook.attach': defineJob({
     queue: QUEUES.incidents,
-    schema: z.object({ incidentId: z.string().min(1), name: z.string().min(1).max(100), userId: z.string().min(1), channelId: z.string().optional(), runId: z.string().min(1) }),
+    schema: runbookAttachSchema,
     id: (data) => jobIds.runbook(data.runId),
     handler: (data, s) => s.incidents.attachRunbook(data),
   }),
@@ -239,7 +242,7 @@ export const JOBS = {
   /** A `:pushpin:` reaction in an incident channel. */
   'timeline.pin': defineJob({
     queue: QUEUES.incidents,
-    schema: z.object({ channelId: z.string().min(1), ts: z.string().min(1).max(40), reactor: z.string().min(1), delivery: z.string().min(1).max(64) }),
+    schema: pinSchema,
     id: (data) => jobIds.pin(data.delivery),
     handler: (data, s) => s.reports.pin(data),
   }),

@@ -21,7 +21,7 @@ export function processor(services: JobServices, log: Logger, guard?: JobGuard) 
     const marks = guard.mark();
     const out = await spec.handler(parsed.data, services, job);
     const safe = await guard.check(marks);
-    if (!safe.ok) throw new Error(`effects not confirmed on Redis (${safe.why}): the job runs again`);
+    if (!safe.ok) throw new Error(`effects not confirmed on Redis (${safe.reason}): the job runs again`);
     return out;
   };
 }

@@ -4,17 +4,18 @@ import type { SummaryInput } from './summary.js';
 /** The messages reports post; the chat adapter renders them. */
 export type ReportView = { kind: 'summary'; summary: SummaryInput };
 
-export interface UploadedFile {
+/** The postmortem draft as a file for the incident's channel; the adapter words its title and message. */
+export interface PostmortemFile {
   filename: string;
-  title: string;
   content: string;
-  /** The message the file is posted with. */
-  comment: string;
+  incident: { number: number; title: string; drill: boolean };
+  /** Uploaded because the incident was resolved, or because someone asked for the draft. */
+  reason: 'resolved' | 'asked';
 }
 
 /** What summaries, the postmortem and pinned-to-timeline need from a chat platform. */
 export interface ReportChat extends Pick<TaggedPoster<ReportView>, 'post' | 'findTagged'> {
-  upload(channelId: string, file: UploadedFile): Promise<void>;
+  upload(channelId: string, file: PostmortemFile): Promise<void>;
   /** True when a recent message of the channel carries a file of that name (an upload that went through). */
   hasFile(channelId: string, filename: string): Promise<boolean>;
   /** One message of a channel (text, author, time), for pinned-to-timeline. */

@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import type { Incident } from '../incidents/model.js';
-import { postOnce } from '../incidents/post-once.js';
+import { postOnce, tagOf } from '../incidents/post-once.js';
 import type { Scheduler } from '../incidents/ports.js';
 import type { Logger } from '../log.js';
 import { findRunbook } from '../runbooks/match.js';
@@ -9,6 +10,10 @@ import { renderPostmortem } from './postmortem.js';
 import type { ReportChat } from './ports.js';
 import { summaryEvents, type SummaryInput } from './summary.js';
 import type { SummaryMarks } from './summary-marks.js';
+
+/** A `:pushpin:` reaction in an incident channel, as the `timeline.pin` job carries it (its schema). */
+export const pinSchema = z.object({ channelId: z.string().min(1), ts: z.string().min(1).max(40), reactor: z.string().min(1), delivery: z.string().min(1).max(64) });
+export type PinRequest = z.infer<typeof pinSchema>;
 
 export interface ReportServiceDeps {
   sources: ReportSources;
@@ -56,7 +61,7 @@ export class ReportService {
       now,
     };
     if (summary.since && summaryEvents(summary).length === 0) return 'skipped';
-    await postOnce({ chat: this.d.chat, channelId, tag: `${incidentId}:summary:${p.runId}`, view: () => ({ kind: 'summary', summary }), mayExist: true });
+    await postOnce({ chat: this.d.chat, channelId, tag: tagOf(incidentId, `summary:${p.runId}`), view: () => ({ kind: 'summary', summary }), mayExist: true });
     await this.d.marks.set(incidentId, now, pos);
     await sources.timeline.append(incidentId, { id: `summary:${p.runId}`, kind: 'summary', at: now.toISOString(), actor: 'beacon', text: p.periodic ? 'Periodic summary posted' : 'Summary posted' });
     return 'posted';
@@ -90,18 +95,14 @@ export class ReportService {
     if (!markdown) return;
     const filename = `postmortem-${inc.number}-${p.runId.replace(/[^a-z0-9]/gi, '').slice(-10)}.md`;
     if (await this.d.chat.hasFile(inc.slack.channelId, filename)) return;
-    const comment =
-      p.reason === 'resolved'
-        ? `📝 The postmortem draft for #${inc.number} is ready. Fill in the parts marked TODO (team) and move it to your postmortem docs.`
-        : `📝 Postmortem draft for #${inc.number} as of now.`;
-    await this.d.chat.upload(inc.slack.channelId, { filename, title: `${inc.drill ? 'DRILL · ' : ''}Postmortem draft: #${inc.number} ${inc.title}`.slice(0, 250), content: markdown, comment: `${inc.drill ? 'DRILL · ' : ''}${comment}` });
+    await this.d.chat.upload(inc.slack.channelId, { filename, content: markdown, incident: { number: inc.number, title: inc.title, drill: !!inc.drill }, reason: p.reason });
   }
 
   /**
    * A `:pushpin:` on a message in an incident channel: the message's own text, author and time go
    * on the timeline, once however often Slack delivers the reaction.
    */
-  async pin(p: { channelId: string; ts: string; reactor: string }): Promise<void> {
+  async pin(p: PinRequest): Promise<void> {
     const incidentId = await this.d.sources.incidents.byChannel(p.channelId);
     if (!incidentId) return;
     const msg = await this.d.chat.getMessage(p.channelId, p.ts);

@@ -12,10 +12,3 @@ export type RunbookView =
 
 /** What the runbook runtime needs from a chat platform. */
 export type RunbookChat = TaggedPoster<RunbookView>;
-
-/** A checkbox change, as the chat adapter read it from the click (which box, ticked or not). */
-export interface StepToggle {
-  runbook: string;
-  stepId: string;
-  done: boolean;
-}

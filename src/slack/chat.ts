@@ -1,6 +1,6 @@
 import type { DrillChat } from '../drills/ports.js';
 import type { IncidentChat, PrivateView } from '../incidents/ports.js';
-import type { ReportChat } from '../reports/ports.js';
+import type { PostmortemFile, ReportChat } from '../reports/ports.js';
 import type { RunbookChat } from '../runbooks/ports.js';
 import { renderTopic } from './blocks/card.js';
 import { drillTopic, isDrillView, markDrill } from './blocks/drill.js';
@@ -57,9 +57,20 @@ export function createChat(gw: SlackGateway, links: { publicUrl?: string } = {})
       return topic;
     },
     tell: async (channelId, userId, view) => gw.postEphemeral(channelId, userId, renderPrivate(view, await whoIn(view))),
-    upload: (channelId, file) => gw.uploadFile(channelId, file),
+    upload: (channelId, file) => gw.uploadFile(channelId, renderPostmortemFile(file)),
     hasFile: (channelId, filename) => gw.hasFile(channelId, filename),
     getMessage: (channelId, ts) => gw.getMessage(channelId, ts),
     userNames: (ids) => gw.userNames(ids),
   };
+}
+
+/** The postmortem file's title and the message it is posted with (a drill's say DRILL). */
+export function renderPostmortemFile(f: PostmortemFile): { filename: string; title: string; content: string; comment: string } {
+  const mark = f.incident.drill ? 'DRILL · ' : '';
+  const n = f.incident.number;
+  const comment =
+    f.reason === 'resolved'
+      ? `📝 The postmortem draft for #${n} is ready. Fill in the parts marked TODO (team) and move it to your postmortem docs.`
+      : `📝 Postmortem draft for #${n} as of now.`;
+  return { filename: f.filename, title: `${mark}Postmortem draft: #${n} ${f.incident.title}`.slice(0, 250), content: f.content, comment: `${mark}${comment}` };
 }

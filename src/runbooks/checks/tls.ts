@@ -10,6 +10,7 @@ import { connect, type PeerCertificate } from 'node:tls';
 import { connectWithin } from './sockets.js';
 import type { CheckContext, CheckResult } from './types.js';
 import { waitText } from './words.js';
+import { formatDuration } from '../../words.js';
 
 const DAY = 24 * 3600_000;
 
@@ -71,12 +72,7 @@ export function certificateProblem(code: string, host: string): string | undefin
   return what ? `certificate for ${host} ${what}` : undefined;
 }
 
-/** `3 days`, `5 hours`, `20 minutes`. */
-function span(ms: number): string {
-  const [n, unit]: [number, string] =
-    ms >= DAY ? [Math.round(ms / DAY), 'day'] : ms >= 3600_000 ? [Math.round(ms / 3600_000), 'hour'] : [Math.max(1, Math.round(ms / 60_000)), 'minute'];
-  return `${n} ${unit}${n === 1 ? '' : 's'}`;
-}
+const span = (ms: number): string => formatDuration(ms, 'unit');
 
 /** The date part of a time, for "valid until 2024-07-03". */
 const day = (d: Date): string => d.toISOString().slice(0, 10);

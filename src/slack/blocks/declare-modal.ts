@@ -1,7 +1,8 @@
+import type { types } from '@slack/bolt';
 import { SEVERITIES, type Severity } from '../../domain.js';
 import { SEVERITY_LABEL } from '../../words.js';
 import { VIEWS } from './ids.js';
-import { plain, type Block } from './types.js';
+import { plain } from './types.js';
 
 /** Block and action ids of the declare form, shared by the renderer and the submission reader. */
 export const DECLARE_INPUTS = {
@@ -24,7 +25,7 @@ export interface DeclareMeta {
 }
 
 /** The `/incident declare` form: title, severity, service, description, and whether it is private. */
-export function renderDeclareModal(meta: DeclareMeta, initial: { severity?: Severity; private?: boolean } = {}): Block {
+export function renderDeclareModal(meta: DeclareMeta, initial: { severity?: Severity; private?: boolean } = {}): types.ModalView {
   const privateOption = {
     text: plain('Private incident'),
     description: plain('A private channel: only you are invited.'),

@@ -2,6 +2,8 @@ import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/
 import { checkArgs } from '../../incidents/verbs.js';
 import { ACTIONS } from '../blocks/ids.js';
 import { deliveryId, type ListenerDeps } from './deps.js';
+import { enqueueThenAck } from './enqueue.js';
+import { containerString } from './payload.js';
 
 /** Card controls (and the alerts message's resolve button) and the verb each one is. */
 const CONTROLS = {
@@ -16,7 +18,8 @@ const CONTROLS = {
  * A click on a card control becomes the same `incident.command` job as the typed verb. The job id
  * derives from the click's trigger_id and action_ts, which Slack repeats on a retry: a redelivered
  * click queues nothing new. A second, separate click is a second command, and the state machine
- * answers it ("already acknowledged").
+ * answers it ("already acknowledged"). A click whose job cannot be queued is answered with an
+ * error the clicker sees (enqueue.ts).
  */
 export function registerCardActions(app: App, deps: ListenerDeps): void {
   for (const [actionId, verb] of Object.entries(CONTROLS)) {
@@ -25,7 +28,7 @@ export function registerCardActions(app: App, deps: ListenerDeps): void {
         await ack();
         await respond({ response_type: 'ephemeral', replace_original: false, text });
       };
-      const channelId = body.channel?.id ?? (body.container.channel_id as string | undefined);
+      const channelId = body.channel?.id ?? containerString(body, 'channel_id');
       const channelIncident = channelId ? await deps.store.byChannel(channelId) : null;
       // The severity menu carries no value: its incident is the channel's. Buttons name theirs.
       const incidentId = action.type === 'static_select' ? channelIncident : (action.value ?? null);
@@ -39,8 +42,9 @@ export function registerCardActions(app: App, deps: ListenerDeps): void {
         args = checked.args;
       }
       const id = deliveryId(body.trigger_id, action.action_ts, actionId, body.user.id);
-      await deps.queues.add('incident.command', { incidentId, verb, args, userId: body.user.id, ...(channelId ? { channelId } : {}), sourceId: `action:${id}` });
-      await ack();
+      await enqueueThenAck(deps, ack, respond, 'your click', () =>
+        deps.queues.add('incident.command', { incidentId, verb, args, userId: body.user.id, ...(channelId ? { channelId } : {}), sourceId: `action:${id}` }),
+      );
     });
   }
 }

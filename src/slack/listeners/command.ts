@@ -6,13 +6,14 @@ import { SEVERITY_LABEL } from '../../words.js';
 import { renderDeclareModal, TITLE_MAX } from '../blocks/declare-modal.js';
 import { renderHelp } from '../blocks/help.js';
 import { renderList, renderStatus } from '../blocks/status.js';
-import { section, type SlackMessage } from '../blocks/types.js';
+import { section, slackBlocks, type SlackMessage } from '../blocks/types.js';
 import { renderPrivate } from '../blocks/views.js';
 import { normalizeCommandText, plainTitle } from '../blocks/user-text.js';
 import { cut, esc } from '../escape.js';
 import { postmortemVerb, runbookVerb, summaryVerb } from './runbook-reports.js';
 import { drillVerb } from './drill.js';
 import { deliveryId, type ListenerDeps } from './deps.js';
+import { queuedThen } from './enqueue.js';
 import type { IncidentVerbContext, IncidentVerbHandler, VerbAnswer, VerbContext } from './verb-context.js';
 import { canSee, channelMembers, visibleTo } from './visibility.js';
 
@@ -30,15 +31,8 @@ const enqueueCommand: IncidentVerbHandler = async (ctx) => {
   const checked = checkArgs(ctx.verb, normalizeCommandText(ctx.args), ctx.deps.roles ? { roles: ctx.deps.roles } : {});
   if (!checked.ok) return renderPrivate({ kind: 'refusal', refusal: checked });
   const id = deliveryId(ctx.triggerId, ctx.userId, ctx.text);
-  await ctx.deps.queues.add('incident.command', {
-    incidentId: ctx.incidentId,
-    verb: ctx.verb,
-    args: checked.args,
-    userId: ctx.userId,
-    channelId: ctx.channelId,
-    sourceId: `command:${id}`,
-  });
-  return null;
+  const command = { incidentId: ctx.incidentId, verb: ctx.verb, args: checked.args, userId: ctx.userId, channelId: ctx.channelId, sourceId: `command:${id}` };
+  return queuedThen(ctx.deps, `\`/incident ${ctx.verb}\``, () => ctx.deps.queues.add('incident.command', command), null);
 };
 
 /** `/incident status`: read straight from Redis. */
@@ -81,11 +75,11 @@ async function declareVerb(ctx: VerbContext): Promise<VerbAnswer> {
   if (title.length > TITLE_MAX) return say(`That title is ${title.length} characters; keep it under ${TITLE_MAX}, and put the details in \`/incident update\` once the channel is open.`);
   // One incident per Slack delivery: the id derives from the trigger_id, so a retry declares nothing new.
   const id = deliveryId('declare', ctx.triggerId);
-  await ctx.deps.queues.add('incident.declare', { sourceId: `declare:${id}`, title, severity, userId: ctx.userId, channelId: ctx.channelId, ...(isPrivate ? { private: true } : {}) });
-  if (isPrivate) {
-    return say(`🔒 Declaring *${esc(cut(title, 200))}* (${SEVERITY_LABEL[severity]}) as a private incident. Beacon is opening a private channel and will invite only you; bring others in with \`/incident role &lt;role&gt; @someone\` or by inviting them.`);
-  }
-  return say(`🚨 Declaring *${esc(cut(title, 200))}* (${SEVERITY_LABEL[severity]}). Beacon is opening the incident channel and will invite you to it.`);
+  const declare = () => ctx.deps.queues.add('incident.declare', { sourceId: `declare:${id}`, title, severity, userId: ctx.userId, channelId: ctx.channelId, ...(isPrivate ? { private: true } : {}) });
+  const answer = isPrivate
+    ? say(`🔒 Declaring *${esc(cut(title, 200))}* (${SEVERITY_LABEL[severity]}) as a private incident. Beacon is opening a private channel and will invite only you; bring others in with \`/incident role &lt;role&gt; @someone\` or by inviting them.`)
+    : say(`🚨 Declaring *${esc(cut(title, 200))}* (${SEVERITY_LABEL[severity]}). Beacon is opening the incident channel and will invite you to it.`);
+  return queuedThen(ctx.deps, 'your declaration', declare, answer);
 }
 
 const notHere = (verb: string) =>
@@ -115,7 +109,7 @@ async function openDeclareModal(client: WebClient, ctx: VerbContext, initial: { 
   try {
     await client.views.open({
       trigger_id: ctx.triggerId,
-      view: renderDeclareModal({ trigger: ctx.triggerId, channel: ctx.channelId }, initial) as never,
+      view: renderDeclareModal({ trigger: ctx.triggerId, channel: ctx.channelId }, initial),
     });
     return null;
   } catch (err) {
@@ -124,7 +118,7 @@ async function openDeclareModal(client: WebClient, ctx: VerbContext, initial: { 
   }
 }
 
-const ephemeral = (m: SlackMessage) => ({ response_type: 'ephemeral' as const, text: m.text, blocks: m.blocks as never[] });
+const ephemeral = (m: SlackMessage) => ({ response_type: 'ephemeral' as const, text: m.text, blocks: slackBlocks(m.blocks) });
 
 export function registerCommand(app: App, deps: ListenerDeps): void {
   app.command('/incident', async ({ ack, command, client, respond }) => {

@@ -4,6 +4,7 @@ import { renderDrillList } from '../blocks/drill.js';
 import { section } from '../blocks/types.js';
 import { cut, esc } from '../escape.js';
 import { deliveryId } from './deps.js';
+import { queuedThen } from './enqueue.js';
 import type { VerbAnswer, VerbContext } from './verb-context.js';
 
 /**
@@ -19,7 +20,7 @@ export async function drillVerb(ctx: VerbContext): Promise<VerbAnswer> {
   if (!found.ok) return { text: found.reason, blocks: [section(cut(esc(found.reason), 2900))] };
   const s = found.value;
   const id = deliveryId('drill', ctx.triggerId);
-  await ctx.deps.queues.add('drill.start', { scenario: s.name, userId: ctx.userId, channelId: ctx.channelId, sourceId: `drill:${id}` });
   const text = `🧯 Starting the drill *${esc(cut(s.title, 200))}* (\`${esc(s.name)}\`). Beacon is opening a \`drill-\` channel and will invite you alone; bring in whoever you practise with.`;
-  return { text, blocks: [section(text)] };
+  const start = () => ctx.deps.queues.add('drill.start', { scenario: s.name, userId: ctx.userId, channelId: ctx.channelId, sourceId: `drill:${id}` });
+  return queuedThen(ctx.deps, 'your drill', start, { text, blocks: [section(text)] });
 }

@@ -1,15 +1,14 @@
-import type { App, BlockAction, ButtonAction, CheckboxesAction, RespondFn } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, CheckboxesAction } from '@slack/bolt';
 import { ACTIONS } from '../blocks/ids.js';
 import { checklistToggles } from '../blocks/checklist.js';
 import { section, type SlackMessage } from '../blocks/types.js';
 import { cut, esc } from '../escape.js';
 import { deliveryId, type ListenerDeps } from './deps.js';
+import { enqueueThenAck, queuedThen } from './enqueue.js';
+import { containerString } from './payload.js';
 import type { IncidentVerbHandler } from './verb-context.js';
 
 const say = (text: string): SlackMessage => ({ text, blocks: [section(text)] });
-
-/** How long a click may wait for its job to be queued: Slack wants the ack within 3 seconds. */
-const ENQUEUE_TIMEOUT_MS = 2000;
 
 /** `/incident runbook`: lists the runbooks (attached ones marked); `/incident runbook <name>` attaches one. */
 export const runbookVerb: IncidentVerbHandler = async (ctx) => {
@@ -28,48 +27,23 @@ export const runbookVerb: IncidentVerbHandler = async (ctx) => {
     return say(`\`${esc(name)}\` is already attached to this incident: its checklist is in the channel.`);
   }
   const id = deliveryId(ctx.triggerId, ctx.userId, ctx.text);
-  await ctx.deps.queues.add('runbook.attach', { incidentId: ctx.incidentId, name, userId: ctx.userId, channelId: ctx.channelId, runId: id });
-  return say(`📘 Attaching \`${esc(name)}\`: its checklist will appear in the channel.`);
+  const attach = () => ctx.deps.queues.add('runbook.attach', { incidentId: ctx.incidentId, name, userId: ctx.userId, channelId: ctx.channelId, runId: id });
+  return queuedThen(ctx.deps, '`/incident runbook`', attach, say(`📘 Attaching \`${esc(name)}\`: its checklist will appear in the channel.`));
 };
 
 /** `/incident summary`: a summary of the whole incident, posted in the channel by the worker. */
 export const summaryVerb: IncidentVerbHandler = async (ctx) => {
   const id = deliveryId(ctx.triggerId, ctx.userId, ctx.text);
-  await ctx.deps.queues.add('summary.post', { incidentId: ctx.incidentId, periodic: false, runId: `asked-${id}` });
-  return say('🧾 Posting a summary of the incident in the channel.');
+  const post = () => ctx.deps.queues.add('summary.post', { incidentId: ctx.incidentId, periodic: false, runId: `asked-${id}` });
+  return queuedThen(ctx.deps, '`/incident summary`', post, say('🧾 Posting a summary of the incident in the channel.'));
 };
 
 /** `/incident postmortem`: the draft, uploaded into the channel as a Markdown file. */
 export const postmortemVerb: IncidentVerbHandler = async (ctx) => {
   const id = deliveryId(ctx.triggerId, ctx.userId, ctx.text);
-  await ctx.deps.queues.add('postmortem.post', { incidentId: ctx.incidentId, reason: 'asked', runId: `asked-${id}` });
-  return say('📝 Drafting the postmortem from the timeline; it will be uploaded to the channel as a file.');
+  const post = () => ctx.deps.queues.add('postmortem.post', { incidentId: ctx.incidentId, reason: 'asked', runId: `asked-${id}` });
+  return queuedThen(ctx.deps, '`/incident postmortem`', post, say('📝 Drafting the postmortem from the timeline; it will be uploaded to the channel as a file.'));
 };
-
-/**
- * Queues a click's job, then acknowledges it. When the job cannot be queued (Redis down), the
- * click is acknowledged with an answer the clicker sees, instead of vanishing: their box shows a
- * tick Beacon never recorded, and they must know to click again.
- */
-async function enqueueThenAck(deps: ListenerDeps, ack: () => Promise<void>, respond: RespondFn, what: string, enqueue: () => Promise<void>): Promise<void> {
-  try {
-    await withTimeout(enqueue(), ENQUEUE_TIMEOUT_MS);
-  } catch (err) {
-    deps.log.warn({ err: (err as Error).message, what }, 'could not queue a click');
-    await ack();
-    await respond({ response_type: 'ephemeral', replace_original: false, text: `⚠️ Beacon could not record ${what} just now (its queue did not take it). Please try again in a moment.` });
-    return;
-  }
-  await ack();
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Checklist boxes, the "Run checks" button and `:pushpin:` reactions: each turned into one job
@@ -77,7 +51,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
  */
 export function registerRunbookAndTimelineListeners(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<CheckboxesAction>>(ACTIONS.checklist, async ({ ack, body, action, respond }) => {
-    const messageTs = body.message?.ts ?? (body.container.message_ts as string | undefined);
+    const messageTs = body.message?.ts ?? containerString(body, 'message_ts');
     if (!action.block_id || !messageTs || !action.action_ts) return ack();
     // Slack sends every option now selected in the block; the message as the clicker saw it
     // tells which step changed.

@@ -23,8 +23,8 @@ export const READ_LIMIT = 5000;
  */
 export async function listPage(src: WebSources, auth: WebAuth, who: SignedIn, res: ServerResponse, url: URL): Promise<void> {
   const parsed = parseListQuery(url);
-  if (!parsed.ok) return badRequest(res, who, parsed.problems);
-  const q = parsed.query;
+  if (!parsed.ok) return badRequest(res, who, (parsed.issues ?? []).map((i) => `${i.field}: ${i.message}`));
+  const q = parsed.value;
   const read = await src.incidents.listAll({ limit: READ_LIMIT });
   const visible = await visibleTo(auth, who.viewer, read);
   const found = filterIncidents(visible, q);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ok, refuse, type Result } from '../../result.js';
 import { INCIDENT_STATUSES, SEVERITIES } from '../../domain.js';
 import { isOpen, type Incident } from '../../incidents/model.js';
 
@@ -20,11 +21,12 @@ const listQuerySchema = z.object({
 export type ListQuery = z.infer<typeof listQuerySchema>;
 
 /** The known parameters of the URL (the first of each), checked; unknown ones are ignored. */
-export function parseListQuery(url: URL): { ok: true; query: ListQuery } | { ok: false; problems: string[] } {
+export function parseListQuery(url: URL): Result<ListQuery> {
   const raw = Object.fromEntries(Object.keys(listQuerySchema.shape).map((k) => [k, url.searchParams.get(k)]));
   const parsed = listQuerySchema.safeParse(raw);
-  if (parsed.success) return { ok: true, query: parsed.data };
-  return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`) };
+  if (parsed.success) return ok(parsed.data);
+  const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'query', message: i.message }));
+  return refuse('That filter is not one Beacon knows', { issues });
 }
 
 /** The query as URL parameters (for the pager's links), without `page` and empty filters. */
