@@ -1,4 +1,6 @@
 import { verify } from '@octokit/webhooks-methods';
+import type { ChangeEvent } from '../domain.js';
+import { webhookDelivery } from '../ids.js';
 import { normalizeGithub, readGithubBody } from '../intake/github.js';
 import { webhookTokenOk } from './auth.js';
 import { enqueueChanges, lowerHeaders } from './intake-pipe.js';
@@ -14,9 +16,19 @@ import type { BodyRoute, RouteAnswer, RouteRequest, SenderDeps } from './routes.
  * as Bearer or Basic password: GitHub sends `Authorization: Basic` when the payload URL carries
  * `user:token@`.
  *
- * Answers: 202 `{accepted: 1}` (queued), 202 `{ignored: <why>}`, 200 `{pong: true, hook_id, zen}`
- * for `ping`, 400 `{error, fields?}`, 401 `{error}`, 503 when Redis cannot take it (GitHub shows
- * the failure and the delivery can be redelivered from its UI).
+ * Redeliveries: `X-GitHub-Delivery` (GitHub's GUID of the delivery, kept by a redelivery) names
+ * the delivery. The first delivery of a GUID that becomes a change marks it in Redis (SET NX, for
+ * as long as GitHub offers redelivery); the same GUID again is answered 202 `{ignored}` and counted
+ * `duplicate`. A mark is removed when the change could not be queued, so redelivering a failed
+ * delivery works. Without the header (other senders of GitHub's format), and for the same event
+ * under another GUID (a repository and an organization hook, or an App, on one repository), the
+ * change's own id (`src/intake/github.ts`: the status, deployment or release id) makes it one
+ * change: the change job is named by it.
+ *
+ * Answers: 202 `{accepted: 1}` (queued), 202 `{ignored: <why>}` (nothing recorded, a redelivery
+ * included), 200 `{pong: true, hook_id, zen}` for `ping`, 400 `{error, fields?}`, 401 `{error}`,
+ * 503 when Redis cannot take it (GitHub shows the failure and the delivery can be redelivered from
+ * its UI).
  */
 export function githubRoutes(deps: SenderDeps): BodyRoute[] {
   return [
@@ -36,7 +48,13 @@ const UNAVAILABLE: RouteAnswer = {
   headers: { 'retry-after': '5' },
 };
 
-type Outcome = 'ignored' | 'rejected' | 'unauthorized';
+type Outcome = 'ignored' | 'rejected' | 'unauthorized' | 'duplicate';
+
+/** GitHub's delivery ids are GUIDs: hex digits and dashes, bounded (anything else is not GitHub's). */
+export const GITHUB_DELIVERY_ID = /^[0-9a-f][0-9a-f-]{7,63}$/i;
+
+/** GitHub offers redelivery for 3 days (GitHub Enterprise Server: 7): a delivery's mark lasts that long. */
+export const DELIVERY_MARK_SECONDS = 7 * 24 * 3600;
 
 async function handleGithub(deps: SenderDeps, req: RouteRequest): Promise<RouteAnswer> {
   const count = (outcome: Outcome) => deps.metrics.changesReceived.inc({ source: SOURCE, outcome });
@@ -51,10 +69,15 @@ async function handleGithub(deps: SenderDeps, req: RouteRequest): Promise<RouteA
     count('rejected');
     return { status: 400, body: { error: 'missing X-GitHub-Event header: this route takes GitHub webhook deliveries' } };
   }
+  const guid = headers['x-github-delivery']?.trim() || undefined;
+  if (guid !== undefined && !GITHUB_DELIVERY_ID.test(guid)) {
+    count('rejected');
+    return { status: 400, body: { error: 'X-GitHub-Delivery is not a delivery GUID (hex digits and dashes, 8 to 64 of them); leave it out when the sender has none' } };
+  }
   const body = readGithubBody(req.raw, headers['content-type']);
   if (!body.ok) {
     count('rejected');
-    return { status: 400, body: { error: body.error } };
+    return { status: 400, body: { error: body.reason } };
   }
   const out = normalizeGithub(event, body.value, { services: deps.senders.githubServices, now: deps.now() });
   switch (out.kind) {
@@ -68,8 +91,53 @@ async function handleGithub(deps: SenderDeps, req: RouteRequest): Promise<RouteA
       count('ignored');
       return { status: 200, body: { pong: true, ...(out.hookId !== undefined ? { hook_id: out.hookId } : {}), ...(out.zen ? { zen: out.zen } : {}) } };
     case 'change':
-      if ((await enqueueChanges(deps, SOURCE, [out.change])) !== 'accepted') return UNAVAILABLE;
-      return { status: 202, body: { accepted: 1 } };
+      return takeChange(deps, out.change, guid);
+  }
+}
+
+/** Queues the change once per delivery GUID (see the route's comment); without a GUID, by the change's id alone. */
+async function takeChange(deps: SenderDeps, change: ChangeEvent, guid: string | undefined): Promise<RouteAnswer> {
+  const mark = guid ? await markDelivery(deps, guid) : undefined;
+  if (mark === 'unavailable') return UNAVAILABLE;
+  if (mark && 'seen' in mark) {
+    deps.metrics.changesReceived.inc({ source: SOURCE, outcome: 'duplicate' });
+    return { status: 202, body: { ignored: `delivery ${guid} was already received: a redelivery changes nothing` } };
+  }
+  if ((await enqueueChanges(deps, SOURCE, [change])) !== 'accepted') {
+    // Not taken: GitHub's redelivery of it must be.
+    await mark?.release().catch(() => {});
+    return UNAVAILABLE;
+  }
+  return { status: 202, body: { accepted: 1 } };
+}
+
+/** The GUID names the delivery, not the body (a redelivery's body is the same anyway). */
+const NO_BODY = Buffer.alloc(0);
+
+type Mark = { release: () => Promise<unknown> } | { seen: true } | 'unavailable';
+
+/**
+ * SET NX of the delivery's key, next to the queues (same prefix, so the same Redis and slot): the
+ * first delivery of a GUID gets a mark it can release, a repeat sees it taken. The key is named
+ * by `webhookDelivery`, as every route's deliveries are.
+ */
+async function markDelivery(deps: SenderDeps, guid: string): Promise<Mark> {
+  if (!(await deps.storeReady())) return 'unavailable';
+  const queue = deps.queues.queueOf('change.received');
+  const key = `${queue.opts.prefix}:github:delivery:${webhookDelivery(SOURCE, guid.toLowerCase(), NO_BODY)}`;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const redis = await queue.client;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('delivery mark timed out')), deps.enqueueTimeoutMs ?? 3000);
+    });
+    const set = await Promise.race([redis.set(key, '1', 'EX', DELIVERY_MARK_SECONDS, 'NX'), timeout]);
+    return set === 'OK' ? { release: () => redis.del(key) } : { seen: true };
+  } catch (err) {
+    deps.log.warn({ err: (err as Error).message, source: SOURCE }, 'could not mark the GitHub delivery');
+    return 'unavailable';
+  } finally {
+    clearTimeout(timer);
   }
 }
 

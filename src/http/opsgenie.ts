@@ -18,7 +18,8 @@ import type { BodyRoute, RouteAnswer, RouteRequest, SenderDeps } from './routes.
 /**
  * The Opsgenie Alert API at `/opsgenie/v2/alerts…`, answered as Opsgenie answers
  * (https://docs.opsgenie.com/docs/response): every body carries `took` (seconds, a number) and
- * `requestId` (a UUID, also in `X-Request-Id`).
+ * `requestId` (a UUID), and every answer Opsgenie's standard headers `X-Request-Id` (the same
+ * UUID) and `X-Response-Time` (the same seconds).
  *
  * | case                                   | status | body                                                                    |
  * | -------------------------------------- | ------ | ----------------------------------------------------------------------- |
@@ -29,6 +30,9 @@ import type { BodyRoute, RouteAnswer, RouteRequest, SenderDeps } from './routes.
  * | a field Opsgenie would refuse          | 422    | `{"message":"Request body is not processable. Please check the errors.","errors":{field: reason},…}` |
  * | a known path with the other method     | 405    | `{"message":"Request method 'PUT' not supported",…}`                    |
  * | Redis unreachable                      | 503    | `{"message":"…nothing was accepted. Retry later.",…}` and `Retry-After` |
+ *
+ * Opsgenie documents 400 for syntax errors only and 422 for semantic errors, but not what a JSON
+ * value that is no object (`[]`, `42`) gets, nor a body for it: Beacon answers it 400 as above.
  *
  * Every request is its own delivery (its `requestId`): Opsgenie has no delivery id, and the
  * alias, not the request, is what makes a repeat (one open incident per alias group).
@@ -46,7 +50,7 @@ interface Request {
 
 function reply(r: Request, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): RouteAnswer {
   const took = Math.round(Number(process.hrtime.bigint() - r.started) / 1e6) / 1000;
-  return { status, body: { ...body, took, requestId: r.requestId }, headers: { 'x-request-id': r.requestId, ...headers } };
+  return { status, body: { ...body, took, requestId: r.requestId }, headers: { 'x-request-id': r.requestId, 'x-response-time': String(took), ...headers } };
 }
 
 const accepted = (r: Request) => reply(r, 202, { result: 'Request will be processed' });

@@ -25,11 +25,13 @@
  * - Author: the deployment's `creator`, else the status's `creator`, else the `sender` (login).
  *   Releases: the release's `author`, else the `sender`.
  * - Time: when the status / deployment was created, the release published; else on arrival.
- * - Id: from GitHub's own ids (the status, deployment or release id, with the repository), not
- *   from `X-GitHub-Delivery`: a redelivery carries the same body and delivery id, so both would
- *   de-duplicate it, but a repository hook and an organization hook (or an App) on the same
- *   repository deliver one event under two delivery ids, and the event's id collapses them.
+ * - Id: from GitHub's own ids (the status, deployment or release id, with the repository): the
+ *   change is one change whichever delivery brought it, since a repository hook and an
+ *   organization hook (or an App) on the same repository deliver one event under two delivery
+ *   ids. The delivery itself (a redelivery keeps its `X-GitHub-Delivery`) is de-duplicated by
+ *   that GUID in `src/http/github.ts`.
  */
+import { ok, refuse, type Result } from '../result.js';
 import { z } from 'zod';
 import type { ChangeEvent } from '../domain.js';
 import { describeIssues, httpUrl, isoTime, line, oneLine, shortHash, toIso } from './common.js';
@@ -142,17 +144,17 @@ const echo = (v: unknown): string => {
  * The delivery's JSON: the body itself (`application/json`), or its `payload` field
  * (`application/x-www-form-urlencoded`, GitHub's "form" content type).
  */
-export function readGithubBody(raw: Buffer, contentType: string | undefined): { ok: true; value: unknown } | { ok: false; error: string } {
+export function readGithubBody(raw: Buffer, contentType: string | undefined): Result<unknown> {
   let text = raw.toString('utf8');
   if (/^\s*application\/x-www-form-urlencoded\b/i.test(contentType ?? '')) {
     const payload = new URLSearchParams(text).get('payload');
-    if (payload === null) return { ok: false, error: 'form-encoded body without a payload field (GitHub sends payload=<JSON>)' };
+    if (payload === null) return refuse('form-encoded body without a payload field (GitHub sends payload=<JSON>)');
     text = payload;
   }
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return ok(JSON.parse(text) as unknown);
   } catch {
-    return { ok: false, error: 'body is not valid JSON' };
+    return refuse('body is not valid JSON');
   }
 }
 

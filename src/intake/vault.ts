@@ -8,7 +8,8 @@ import { describeIssues, isoTime, oneLine, shortHash, toIso } from './common.js'
  * developer.hashicorp.com/vault/docs/audit and /docs/audit/schema), forwarded by a log shipper.
  *
  * A successful write (`create`, `update`, `patch`, `delete` response without `error`) on a path
- * under a configured prefix becomes a `credentials` change of that prefix's service. Everything
+ * under a configured prefix becomes a `credentials` change of that prefix's service, its summary
+ * naming who wrote it ("Vault: secret/data/payment-gateway updated by approle"). Everything
  * else is ignored. What is kept of an entry is an allow-list: the path, the operation, the
  * display name, the time, the mount type (only to read KV v2 paths) and the request id (only as
  * the change id's seed). Nothing under `data`, no HMACed value, no `error` text (it can quote the
@@ -173,6 +174,8 @@ export function vaultOutcome(value: unknown, prefixes: readonly VaultPrefix[], n
   const service = vaultServiceFor(kv ? [secret, path] : [path], prefixes);
   if (!service) return { kind: 'ignored', reason: 'unmapped path' };
   const who = author(e);
+  // The display name is said once, in the summary ("… updated by approle"): every renderer of a
+  // change adds its `author` ("· by …", "(…)"), so an author as well would show it twice.
   const summary = `Vault: ${shown(secret, 300)} ${phrase(op, kv, path)}${who ? ` by ${who}` : ''}`;
   return {
     kind: 'change',
@@ -181,7 +184,6 @@ export function vaultOutcome(value: unknown, prefixes: readonly VaultPrefix[], n
       service,
       kind: 'credentials',
       summary: oneLine(summary, 500),
-      ...(who ? { author: who } : {}),
       at: toIso(e.time, now),
     },
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackSimulator } from '../../src/dev/slack-simulator.js';
-import { BOT_TOKEN, SIGNING_SECRET, WEBHOOK_TOKEN, checkoutAlert, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { BOT_TOKEN, SIGNING_SECRET, WEBHOOK_TOKEN, checkoutAlert, sleep, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
 import { keysOf } from '../support/builders.js';
 import { doc, opened } from '../e2e/lifecycle-helpers.js';
 import { GITHUB_SECRET, delivery, example, type GithubDelivery, type Payload } from '../fixtures/github/examples.js';
@@ -81,6 +81,13 @@ describe('github webhooks: a deploy in "what changed"', () => {
     expect(await outcomes(b)).toMatchObject({ accepted: 1 });
     expect(b.logs()).not.toContain(GITHUB_SECRET);
   });
+
+  it('the same deployment_status from another hook (another delivery id) is no second change', async () => {
+    const res = await post(b, await delivery('deployment_status', success(), { id: randomUUID() }));
+    expect(res).toMatchObject({ status: 202, body: { accepted: 1 } });
+    await sleep(500);
+    expect(await b.redis.hlen(keysOf(b).changeIds(SERVICE))).toBe(1);
+  });
 });
 
 describe('github webhooks: answers, with GITHUB_WEBHOOK_SECRET', () => {
@@ -137,12 +144,57 @@ describe('github webhooks: answers, with GITHUB_WEBHOOK_SECRET', () => {
 
   it('the same X-GitHub-Delivery twice (a redelivery from GitHub) makes one change', async () => {
     const before = await queued(b);
+    const counts = await outcomes(b);
     const status = success();
     status.deployment_status.id = 990001;
     const d = await delivery('deployment_status', status, { id: randomUUID() });
     expect((await post(b, d)).status).toBe(202);
     expect((await post(b, d)).status).toBe(202);
     expect(await queued(b)).toBe(before + 1);
+    // The delivery id, not the body, told Beacon: the repeat is counted as a duplicate, not taken.
+    const after = await outcomes(b);
+    expect((after.accepted ?? 0) - (counts.accepted ?? 0)).toBe(1);
+    expect((after.duplicate ?? 0) - (counts.duplicate ?? 0)).toBe(1);
+  });
+
+  it('a redelivery is answered 202 ignored; the same status under another delivery id is still one change', async () => {
+    const before = await queued(b);
+    const counts = await outcomes(b);
+    const status = success();
+    status.deployment_status.id = 990002;
+    const id = randomUUID();
+    const first = await post(b, await delivery('deployment_status', status, { id }));
+    expect(first).toMatchObject({ status: 202, body: { accepted: 1 } });
+    // GitHub's "Redeliver" button: same GUID, same body (here form-encoded: the GUID decides, not the bytes).
+    const again = await post(b, await delivery('deployment_status', status, { id: id.toUpperCase(), form: true }));
+    expect(again.status).toBe(202);
+    expect(again.body).toStrictEqual({ ignored: `delivery ${id.toUpperCase()} was already received: a redelivery changes nothing` });
+    // An organization hook delivering the same status: another GUID, the same change (one job).
+    const otherHook = await post(b, await delivery('deployment_status', status, { id: randomUUID() }));
+    expect(otherHook).toMatchObject({ status: 202, body: { accepted: 1 } });
+    expect(await queued(b)).toBe(before + 1);
+    const after = await outcomes(b);
+    expect((after.duplicate ?? 0) - (counts.duplicate ?? 0)).toBe(1);
+    expect((after.accepted ?? 0) - (counts.accepted ?? 0)).toBe(2);
+  });
+
+  it('without X-GitHub-Delivery the object ids de-duplicate; a delivery id that is no GUID is 400', async () => {
+    const before = await queued(b);
+    const status = success();
+    status.deployment_status.id = 990003;
+    const d = await delivery('deployment_status', status);
+    delete d.headers['x-github-delivery'];
+    expect(await post(b, d)).toMatchObject({ status: 202, body: { accepted: 1 } });
+    expect(await post(b, d)).toMatchObject({ status: 202, body: { accepted: 1 } });
+    expect(await queued(b)).toBe(before + 1);
+    const rejected = (await outcomes(b)).rejected ?? 0;
+    for (const id of ['not-a-guid', '<!channel>', `${'a'.repeat(65)}`, '1234567', '../../x']) {
+      const res = await post(b, await delivery('deployment_status', status, { id }));
+      expect(res.status, id).toBe(400);
+      expect(res.body.error).toMatch(/^X-GitHub-Delivery is not a delivery GUID/);
+    }
+    expect(await queued(b)).toBe(before + 1);
+    expect((await outcomes(b)).rejected).toBe(rejected + 5);
   });
 
   it('ping is answered 200 with the hook and its zen, and queues nothing', async () => {

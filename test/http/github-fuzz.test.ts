@@ -3,6 +3,7 @@ import { sign } from '@octokit/webhooks-methods';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../src/http/body.js';
+import { GITHUB_DELIVERY_ID } from '../../src/http/github.js';
 import { startBeacon, type TestBeacon } from '../support/beacon.js';
 import { FUZZ_RUNS, counted, expectPrototypeUntouched, keepAliveAgent, newestJobsProblems, postRaw, queuedJobs, type Answer } from '../support/fuzz.js';
 import { GITHUB_SECRET, example, examples, type Payload } from '../fixtures/github/examples.js';
@@ -11,8 +12,9 @@ import { GITHUB_SECRET, example, examples, type Payload } from '../fixtures/gith
  * `POST /webhooks/github` against whatever a sender (or an attacker holding the secret) throws at
  * it: 1,000 generated deliveries built from GitHub's published examples, mutated, replaced by
  * random JSON or bytes, form-encoded or not; most signed correctly so they get past the signature
- * and reach the parser, some unsigned or signed with another secret. Never a 5xx; a 4xx queues
- * nothing; a 202 queues at most the one change it reports; over 1 MiB is 413.
+ * and reach the parser, some unsigned or signed with another secret; delivery ids GitHub's GUIDs
+ * (repeats included), absent, or not GUIDs (400). Never a 5xx; a 4xx queues nothing; a 202 queues
+ * at most the one change it reports; over 1 MiB is 413.
  */
 
 const EVENTS = ['deployment', 'deployment_status', 'release', 'ping'] as const;
@@ -132,7 +134,12 @@ const deliveryArb: fc.Arbitrary<Delivery> = fc
     fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.constantFrom(...EVENTS, 'push', '', 'PING', 'deployment_status ', '__proto__') }),
     fc.constantFrom('application/json', 'application/json', 'form', 'form', 'text/plain', undefined),
     fc.constantFrom<Signing>('signed', 'signed', 'signed', 'signed', 'signed', 'signed', 'signed', 'signed', 'unsigned', 'wrong-secret'),
-    fc.option(fc.uuid(), { nil: undefined }),
+    fc.oneof(
+      { weight: 6, arbitrary: fc.uuid() },
+      { weight: 3, arbitrary: fc.constant(undefined) },
+      // Not GitHub's: refused before the body is read (a blank one is no header).
+      { weight: 1, arbitrary: fc.constantFrom(' ', 'not-a-guid', '<!channel>', 'a'.repeat(65), '../x', '1234567', '{"a":1}') },
+    ),
   )
   .map(([base, shape, eventOverride, ct, signing, id]) => {
     let text: string;
@@ -187,6 +194,7 @@ describe('github webhook fuzzing: 1,000 generated deliveries over HTTP', () => {
         expect(typeof res.body === 'object' && res.body !== null, `not JSON: ${res.text.slice(0, 200)}`).toBe(true);
         if (d.body.length > MAX_BODY_BYTES) expect(res.status).toBe(413);
         else if (d.signing !== 'signed' || d.body.length === 0) expect(res.status).toBe(401);
+        else if (d.id?.trim() && !GITHUB_DELIVERY_ID.test(d.id.trim())) expect(res.status).toBe(400);
         if (res.status === 202 && 'accepted' in res.body) {
           expect(res.body).toStrictEqual({ accepted: 1 });
           expect(added).toBeLessThanOrEqual(1);

@@ -53,6 +53,8 @@ describe('Opsgenie Alert API contract', () => {
     expect(a.body.took).toBeGreaterThanOrEqual(0);
     expect(a.body.requestId).toMatch(UUID);
     expect(a.headers.get('x-request-id')).toBe(a.body.requestId);
+    // Opsgenie's other standard header: the response time in seconds, as `took` says.
+    expect(a.headers.get('x-response-time')).toBe(String(a.body.took));
   };
   const expectAccepted = (a: Answer) => {
     expect(a.status, a.text).toBe(202);
@@ -101,6 +103,7 @@ describe('Opsgenie Alert API contract', () => {
       const a = await og('POST', '', undefined, { raw });
       expect(a.status, raw).toBe(400);
       expect(a.body).toStrictEqual({ message: 'Invalid JSON body', took: expect.any(Number), requestId: expect.stringMatching(UUID) });
+      envelope(a);
     }
   });
 
@@ -222,5 +225,38 @@ describe('Opsgenie Alert API contract', () => {
     const after = await outcomes();
     expect(after.accepted).toBe(before.accepted);
     expect((after.ignored ?? 0) - (before.ignored ?? 0)).toBe(6);
+  });
+});
+
+describe('Opsgenie Alert API without OPSGENIE_API_KEYS: WEBHOOK_TOKEN is the GenieKey', () => {
+  let b: TestBeacon;
+  beforeAll(async () => {
+    b = await startBeacon({ worker: false });
+  });
+  afterAll(async () => {
+    await b?.close();
+  });
+
+  const og = async (auth: string, body: unknown) => {
+    const res = await fetch(`${b.url}/opsgenie/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
+  };
+  const waiting = () => b.redis.llen(`${keysOf(b).queuePrefix}:intake:wait`);
+
+  it('takes GenieKey <WEBHOOK_TOKEN>, and refuses any other key with Opsgenie’s 401 body', async () => {
+    expect(b.config.senders.opsgenieApiKeys).toEqual([WEBHOOK_TOKEN]);
+    const before = await waiting();
+    const ok = await og(`GenieKey ${WEBHOOK_TOKEN}`, { message: 'Taken with the webhook token' });
+    expect(ok.status).toBe(202);
+    expect(ok.body).toStrictEqual({ result: 'Request will be processed', took: expect.any(Number), requestId: expect.stringMatching(UUID) });
+    expect(await waiting()).toBe(before + 1);
+    for (const auth of ['GenieKey og-integration-key-0001', `GenieKey ${WEBHOOK_TOKEN}x`, `Bearer ${WEBHOOK_TOKEN}`]) {
+      const refused = await og(auth, { message: 'Never taken' });
+      expect(refused.status, auth).toBe(401);
+      expect(refused.body).toStrictEqual({ message: 'Could not authenticate', took: expect.any(Number), requestId: expect.stringMatching(UUID) });
+      expect(refused.headers.get('x-request-id')).toBe(refused.body.requestId);
+    }
+    expect(await waiting()).toBe(before + 1);
+    expect(b.logs()).not.toContain(WEBHOOK_TOKEN);
   });
 });

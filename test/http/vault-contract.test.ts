@@ -95,6 +95,9 @@ describe('POST /webhooks/vault', () => {
     expect(shown).toContain(ROTATION);
     expect(shown).toMatch(/Credentials/i);
     expect(shown.split(ROTATION)).toHaveLength(2);
+    // Who wrote it is said once: the summary names approle, no "· by approle" after it.
+    expect(shown.match(/approle/g)).toHaveLength(1);
+    expect(shown).toMatch(new RegExp(`${ROTATION.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} · at `));
 
     const pm = await fetch(`${b.url}/incidents/${o.incidentId}/postmortem.md`, { headers: { authorization: `Bearer ${WEBHOOK_TOKEN}` } });
     expect(pm.status).toBe(200);
@@ -102,6 +105,7 @@ describe('POST /webhooks/vault', () => {
     const candidates = md.split('\n').filter((l) => l.includes(ROTATION));
     expect(candidates.length).toBeGreaterThan(0);
     expect(candidates.join('\n')).toMatch(/\(credentials\)/);
+    for (const line of candidates) expect(line.match(/approle/g), line).toHaveLength(1);
     expect(md).toMatch(/candidates to rule in or out/);
     expect(await checkoutChanges()).toBe(1);
   });

@@ -227,9 +227,9 @@ describe('github intake: bodies and signatures', () => {
     expect(readGithubBody(Buffer.from(json), 'application/json')).toStrictEqual({ ok: true, value: JSON.parse(json) });
     const form = Buffer.from(`payload=${encodeURIComponent(json)}`);
     expect(readGithubBody(form, 'application/x-www-form-urlencoded')).toStrictEqual({ ok: true, value: JSON.parse(json) });
-    expect(readGithubBody(Buffer.from('other=1'), 'application/x-www-form-urlencoded; charset=utf-8')).toMatchObject({ ok: false, error: expect.stringMatching(/payload/) });
-    expect(readGithubBody(Buffer.from('payload=%7Bnope'), 'application/x-www-form-urlencoded')).toStrictEqual({ ok: false, error: 'body is not valid JSON' });
-    expect(readGithubBody(Buffer.from('{"a":'), undefined)).toStrictEqual({ ok: false, error: 'body is not valid JSON' });
+    expect(readGithubBody(Buffer.from('other=1'), 'application/x-www-form-urlencoded; charset=utf-8')).toMatchObject({ ok: false, reason: expect.stringMatching(/payload/) });
+    expect(readGithubBody(Buffer.from('payload=%7Bnope'), 'application/x-www-form-urlencoded')).toStrictEqual({ ok: false, reason: 'body is not valid JSON' });
+    expect(readGithubBody(Buffer.from('{"a":'), undefined)).toStrictEqual({ ok: false, reason: 'body is not valid JSON' });
   });
 
   it('signatures are what GitHub documents (its test vector), over the exact body', async () => {

@@ -76,6 +76,11 @@ describe('security', () => {
     '/webhooks/pagerduty',
     '/webhooks/generic',
     '/webhooks/changes',
+    '/pagerduty/v2/enqueue',
+    '/pagerduty/v2/change/enqueue',
+    '/opsgenie/v2/alerts',
+    '/webhooks/github',
+    '/webhooks/vault',
   ])('413 for a body over 1 MiB on %s', async (path) => {
     const res = await b.post(path, null, { raw: `{"x":"${'a'.repeat(1024 * 1024)}"}` });
     expect(res.status).toBe(413);
