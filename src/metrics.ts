@@ -80,13 +80,13 @@ export function createMetrics(
     registry,
     alertsReceived: new Counter({
       name: 'beacon_alerts_received_total',
-      help: 'Alerts received, by source and outcome (accepted, rejected, unauthorized, unavailable, ignored); this web process',
+      help: 'Alerts received, by source and outcome (accepted, rejected, unauthorized, unavailable, unreplicated, ignored); this web process',
       labelNames: ['source', 'outcome'] as const,
       registers: [registry],
     }),
     changesReceived: new Counter({
       name: 'beacon_changes_received_total',
-      help: 'Deploy, config and credentials changes received, by source (changes, pagerduty-change, github, vault) and outcome; this web process',
+      help: 'Deploy, config and credentials changes received, by source (changes, pagerduty-change, github, vault) and outcome (accepted, rejected, unauthorized, unavailable, unreplicated, ignored, duplicate); this web process',
       labelNames: ['source', 'outcome'] as const,
       registers: [registry],
     }),
@@ -135,7 +135,7 @@ function probeMetrics(registry: Registry, runsFromShared: (this: Counter<string>
   return {
     probeRuns: new Counter({
       name: 'beacon_probe_runs_total',
-      help: 'Probe runs by runbook, check and outcome (pass, fail, error), summed over every worker process',
+      help: 'Probe runs by runbook, check and outcome (pass, fail, error, skipped), summed over every worker process',
       labelNames: ['runbook', 'check', 'outcome'] as const,
       registers: [registry],
       collect: runsFromShared,

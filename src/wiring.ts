@@ -298,7 +298,11 @@ function workerServices(p: ServiceParts): JobServices {
     env: process.env,
     now,
     log: log.child({ mod: 'runbooks' }),
-    probeResult: async (runbook, check) => (await probeStore.get(`${runbook}:${check}`)).last,
+    // The result that raised the alert, not a later one (which may already pass).
+    probeResult: async (runbook, check) => {
+      const state = await probeStore.get(`${runbook}:${check}`);
+      return state.raisedResult ?? state.last;
+    },
     drill: drillRuntime(() => drillSet.scenarios, timeline),
   });
   const reports = new ReportService({

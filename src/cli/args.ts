@@ -3,6 +3,8 @@
  * Pure.
  */
 
+import { ok, refuse, type Result } from '../result.js';
+
 export const REPORT_FORMATS = ['text', 'json', 'junit'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
@@ -16,7 +18,7 @@ export interface CheckArgs {
   help: boolean;
 }
 
-export type ParsedArgs = { ok: true; args: CheckArgs } | { ok: false; message: string };
+export type ParsedArgs = Result<CheckArgs>;
 
 /** Options that take a value; `--name value` and `--name=value` both work. */
 const VALUED = ['--runbook', '--service', '--dir', '--format', '--output'] as const;
@@ -35,21 +37,18 @@ export function parseCheckArgs(argv: readonly string[]): ParsedArgs {
     const eq = arg.indexOf('=');
     const name = (eq > 0 ? arg.slice(0, eq) : arg) as Valued;
     if (!VALUED.includes(name)) {
-      return { ok: false, message: arg.startsWith('-') ? `unknown option ${name}` : `unexpected argument ${JSON.stringify(arg)}` };
+      return refuse(arg.startsWith('-') ? `unknown option ${name}` : `unexpected argument ${JSON.stringify(arg)}`);
     }
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) {
-      return { ok: false, message: `${name} needs a value` };
+      return refuse(`${name} needs a value`);
     }
-    if (name !== '--runbook' && seen.has(name)) return { ok: false, message: `${name} given twice` };
+    if (name !== '--runbook' && seen.has(name)) return refuse(`${name} given twice`);
     seen.add(name);
     const refused = apply(args, name, value);
-    if (refused) return { ok: false, message: refused };
+    if (refused) return refuse(refused);
   }
-  if (!args.help && args.runbooks.length === 0 && args.service === undefined) {
-    return { ok: false, message: 'name the runbooks to check: --runbook NAME (repeatable) or --service NAME' };
-  }
-  return { ok: true, args };
+  return ok(args);
 }
 
 /** Sets one option; returns why the value is refused, if it is. */

@@ -1,5 +1,6 @@
 /**
- * `beacon check`: the deploy gate. Runs the checks of the chosen runbooks with this process's
+ * `beacon check`: the deploy gate. Runs the checks of the chosen runbooks (every runbook of the
+ * folder when neither `--runbook` nor `--service` is given) with this process's
  * environment and the worker's own check code (`runCheck`), prints one line per check and
  * writes the report. Exit 0 when every check passed, 1 when one failed or errored, 2 for bad
  * usage or a broken runbook. `recent_changes` checks are skipped, not failed, when Beacon's
@@ -21,7 +22,8 @@ export const CHECK_HELP = [
   CHECK_USAGE,
   '',
   'Runs the checks of the runbooks named with --runbook (repeatable) and of those matching --service,',
-  'with this environment (the variables the checks read their headers from; REDIS_URL for recent_changes).',
+  'or with neither, of every runbook in the folder, with this environment (the variables the checks',
+  'read their headers from; REDIS_URL for recent_changes).',
   '  --dir DIR       the runbooks folder (default: $RUNBOOKS_DIR, else ./runbooks)',
   '  --format F      the report: text (default), json or junit',
   '  --output FILE   write the report to FILE; the text lines still go to stdout',
@@ -34,11 +36,11 @@ export const CHECK_HELP = [
 export async function checkCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCheckArgs(argv);
   if (!parsed.ok) {
-    io.err(`beacon check: ${parsed.message}`);
+    io.err(`beacon check: ${parsed.reason}`);
     io.err(CHECK_USAGE);
     return 2;
   }
-  const args = parsed.args;
+  const args = parsed.value;
   if (args.help) {
     for (const line of CHECK_HELP) io.out(line);
     return 0;
@@ -63,17 +65,23 @@ function chooseRunbooks(args: CheckArgs, io: CliIo): Selected[] | undefined {
     io.err(`beacon check: the runbooks under ${dir} have ${errors.length} error${errors.length === 1 ? '' : 's'}; fix them first (npx beacon runbooks lint ${dir})`);
     return undefined;
   }
+  const all = args.runbooks.length === 0 && args.service === undefined;
   const selection = selectRunbooks(runbooks, { names: args.runbooks, ...(args.service !== undefined ? { service: args.service } : {}) });
   if (!selection.ok) {
-    io.err(`beacon check: ${selection.message} under ${dir}`);
+    io.err(`beacon check: ${selection.reason} under ${dir}`);
     return undefined;
   }
-  for (const note of selection.notes) io.err(`beacon check: ${note}`);
-  if (!selection.selected.some((s) => Object.keys(s.runbook.checks).length > 0)) {
-    io.err(`beacon check: ${selection.selected.map((s) => s.runbook.name).join(', ')} define${selection.selected.length === 1 ? 's' : ''} no checks: nothing to run`);
+  const { selected, notes } = selection.value;
+  for (const note of notes) io.err(`beacon check: ${note}`);
+  if (!selected.some((s) => Object.keys(s.runbook.checks).length > 0)) {
+    if (all) {
+      io.err(`beacon check: no runbook under ${dir} defines checks: nothing to run`);
+      return undefined;
+    }
+    io.err(`beacon check: ${selected.map((s) => s.runbook.name).join(', ')} define${selected.length === 1 ? 's' : ''} no checks: nothing to run`);
     return undefined;
   }
-  return selection.selected;
+  return selected;
 }
 
 /** For a context whose runbooks have no `recent_changes` check: never asked. */

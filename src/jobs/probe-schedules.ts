@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { jobIds } from '../ids.js';
+import { isProbeScheduler, jobIds, probeOffset } from '../ids.js';
 import type { Logger } from '../log.js';
 import type { Probe, ProbeAlerts } from '../probes/service.js';
 import type { Queues } from './queues.js';
@@ -17,11 +16,10 @@ export async function syncProbeSchedules(queues: Queues, probes: Probe[], log: L
   for (const p of probes) {
     const id = jobIds.probeScheduler(p.id);
     wanted.add(id);
-    const offset = parseInt(createHash('sha1').update(p.id).digest('hex').slice(0, 8), 16) % p.settings.everyMs;
-    await q.upsertJobScheduler(id, { every: p.settings.everyMs, offset }, { name: 'probe.run', data: { runbook: p.runbook.name, check: p.checkName } });
+    await q.upsertJobScheduler(id, { every: p.settings.everyMs, offset: probeOffset(p.id, p.settings.everyMs) }, { name: 'probe.run', data: { runbook: p.runbook.name, check: p.checkName } });
   }
   for (const s of await q.getJobSchedulers(0, -1)) {
-    if (s.key.startsWith('probe-') && !wanted.has(s.key)) await q.removeJobScheduler(s.key);
+    if (isProbeScheduler(s.key) && !wanted.has(s.key)) await q.removeJobScheduler(s.key);
   }
   if (probes.length) log.info({ probes: probes.map((p) => `${p.id} every ${p.settings.everyMs / 1000}s`) }, 'probes scheduled');
 }

@@ -11,6 +11,13 @@ export interface ProbeState {
   firing: boolean;
   /** ISO time of the first failure of the current run of failures: the alert's start. */
   firstFailureAt?: string;
+  /**
+   * While firing: how many times the alert was raised again because the incident it opened was
+   * resolved while the probe kept failing (each raise opens a new incident).
+   */
+  raisedAgain?: number;
+  /** While firing: the result of the run that raised the alert (last raise), for the incident's first messages. */
+  raisedResult?: CheckResult;
   lastRunAt?: string;
   lastDurationMs?: number;
   last?: CheckResult;
@@ -41,6 +48,14 @@ export class ProbeStore {
   async all(): Promise<Map<string, ProbeState>> {
     const raw = await this.redis.hgetall(this.keys.probes());
     return new Map(Object.entries(raw).map(([id, v]) => [id, { ...EMPTY_STATE, ...(JSON.parse(v) as ProbeState) }]));
+  }
+
+  /**
+   * Whether an alert group has an open incident: the key intake claims for the group's incident
+   * and releases when a person resolves it (IncidentStore.openIncidentOf reads the same key).
+   */
+  async groupHasOpenIncident(group: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.openGroup(group))) === 1;
   }
 
   /** Takes the probe's lock for `ms`; false when another worker holds it. */

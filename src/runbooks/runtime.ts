@@ -1,16 +1,31 @@
+import { z } from 'zod';
 import type { ChangeStore } from '../changes/store.js';
 import type { ChangeEvent } from '../domain.js';
 import type { Incident } from '../incidents/model.js';
 import type { IncidentStore } from '../incidents/store.js';
 import type { Logger } from '../log.js';
-import { postOnce } from '../incidents/post-once.js';
+import { postOnce, tagOf } from '../incidents/post-once.js';
 import { ok, refuse, type Result } from '../result.js';
 import type { TimelineStore } from '../timeline/store.js';
 import type { ChecklistStore } from './checklist-store.js';
 import { runStepChecks, type CheckContext, type CheckResult } from './checks/index.js';
 import type { Runbook } from './format.js';
 import { findRunbook, matchRunbook } from './match.js';
-import type { RunbookChat, RunbookView, StepToggle } from './ports.js';
+import type { RunbookChat, RunbookView } from './ports.js';
+
+/** A checkbox click, as the chat adapter read it (which steps changed): the `checklist.toggle` job's data. */
+export const checklistToggleSchema = z.object({
+  incidentId: z.string().min(1),
+  /** Which box, ticked or not. */
+  toggles: z.array(z.object({ runbook: z.string().min(1).max(64), stepId: z.string().min(1).max(20), done: z.boolean() })).max(50),
+  userId: z.string().min(1),
+  actionTs: z.string().min(1).max(40),
+  messageTs: z.string().min(1).max(40),
+  /** The delivery: tick job ids derive from it. */
+  delivery: z.string().min(1).max(64),
+});
+export type ChecklistToggle = z.infer<typeof checklistToggleSchema>;
+export type StepToggle = ChecklistToggle['toggles'][number];
 
 /** How far back "what changed" looks when the runbook does not say. */
 export const DEFAULT_CHANGE_HOURS = 6;
@@ -181,7 +196,7 @@ export class RunbookRuntime {
    * A checkbox click, as the chat adapter read it (which steps changed). Each change is recorded
    * once per delivery, on the checklist and the timeline, then the message is re-rendered.
    */
-  async toggle(p: { incidentId: string; toggles: StepToggle[]; userId: string; actionTs: string; messageTs: string }): Promise<void> {
+  async toggle(p: ChecklistToggle): Promise<void> {
     const { toggles } = p;
     const at = new Date(Math.round(Number(p.actionTs) * 1000) || this.d.now().getTime());
     const touched = new Set<string>();
@@ -217,7 +232,11 @@ export class RunbookRuntime {
       env: this.d.env,
       changes: this.changeSource(inc),
     };
-    const results = inc.drill && this.d.drill ? await this.d.drill.checks(inc, rb, ctx) : await runStepChecks(rb, ctx);
+    // An incident a probe opened already shows the probe's result on its steps (seedFromProbe):
+    // the opening run leaves that check out rather than asking the gateway a second time.
+    const probed = runId === 'open' && inc.labels.beacon_runbook === rb.name ? inc.labels.beacon_probe : undefined;
+    const run = probed ? { ...rb, steps: rb.steps.filter((s) => s.check !== probed) } : rb;
+    const results = inc.drill && this.d.drill ? await this.d.drill.checks(inc, rb, ctx) : await runStepChecks(run, ctx);
     const at = this.d.now();
     for (const [stepId, result] of results) {
       await this.d.checklists.setCheckResult(incidentId, rb.name, stepId, result, at);
@@ -251,7 +270,7 @@ export class RunbookRuntime {
       await postOnce({
         chat: this.d.chat,
         channelId,
-        tag: `${incidentId}:checklist:${rb.name}`,
+        tag: tagOf(incidentId, `checklist:${rb.name}`),
         view: () => this.checklistView(inc, rb),
         mayExist: true,
         record: {

@@ -156,6 +156,20 @@ describe('beacon check', () => {
     expect(json.results).toHaveLength(5);
   });
 
+  it('runs every check of every runbook in the folder with neither --runbook nor --service', async () => {
+    const all = await beacon(['check', '--dir', dirs.mixed, '--format', 'json']);
+    expect(all.code, all.stderr).toBe(1);
+    const json = JSON.parse(all.stdout);
+    expect([...json.runbooks].sort()).toEqual(['checkout-payments', 'payments-db']);
+    expect(json.results).toHaveLength(5);
+    expect(json.counts).toEqual({ pass: 1, fail: 2, error: 1, skipped: 1 });
+    expect(json.results.find((r: { check: string }) => r.check === 'db-changes')).toMatchObject({ runbook: 'payments-db', status: 'skipped' });
+    const good = await beacon(['check', '--dir', dirs.good]);
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toMatch(/^✅ checkout-payments\/gateway-auth: HTTP 200 in \d+ ms$/m);
+    expect(good.stdout.trim().split('\n').at(-1)).toMatch(/^OK: 1 passed, 0 failed, 0 errored, 1 skipped \(2 checks of 1 runbook/);
+  });
+
   it('runs the same through npx from the repo root, exit code included', async () => {
     const run = await beacon(['check', '--dir', dirs.mixed, '--runbook', 'checkout-payments', '--format', 'json'], {}, 'npx');
     expect(run.code, run.stderr).toBe(1);
@@ -172,7 +186,9 @@ describe('beacon check', () => {
   });
 
   it.each([
-    [['check'], /name the runbooks to check/],
+    [['check', '--dir', dirs.empty], /no runbook under .*empty defines checks: nothing to run/],
+    [['check', '--dir', dirs.empty, '--format', 'xml'], /--format must be one of text, json, junit/],
+    [['check', '--dir'], /--dir needs a value/],
     [['check', '--dir', dirs.good, '--runbook'], /--runbook needs a value/],
     [['check', '--dir', dirs.good, '--runbook', 'checkout-payments', '--format', 'xml'], /--format must be one of text, json, junit/],
     [['check', '--dir', dirs.good, '--runbook', 'checkout-payments', '--verbose'], /unknown option --verbose/],

@@ -11,6 +11,7 @@ import { startWorker, type RunningWorker } from '../../src/wiring.js';
 import { createLogger } from '../../src/log.js';
 import { WEBHOOK_TOKEN, sleep, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
 import { doc, opened } from '../e2e/lifecycle-helpers.js';
+import { keysOf, timelineEvents } from '../support/builders.js';
 
 /**
  * Issue 12, done when 1: a probe against a local gateway that answers 200, then 401. After
@@ -113,6 +114,7 @@ describe('probes', () => {
     mode = 'deny';
     await runProbe();
     expect(probeChannels()).toHaveLength(0);
+    const hitsAtOpen = hits + 1;
     await runProbe();
     const o = await opened(b, /payment-gateway/);
     const inc = await doc(b, o.incidentId);
@@ -129,6 +131,12 @@ describe('probes', () => {
     // The failing step is marked from the first render of the checklist.
     const checklistCalls = b.sim.calls.filter((c) => c.method === 'chat.postMessage' && JSON.stringify(c.params).includes('checklist:gateway:0'));
     expect(JSON.stringify(checklistCalls[0]?.params)).toContain('credentials rejected');
+    // The opening's own check run leaves the probe's check out: the gateway is not asked again and
+    // the timeline has the probe's result once.
+    await sleep(500);
+    expect(hits).toBe(hitsAtOpen);
+    const checks = (await timelineEvents<{ kind: string; text?: string }>(b.redis, keysOf(b), o.incidentId)).filter((e) => e.kind === 'check.result');
+    expect(checks.filter((e) => /credentials rejected/.test(String(e.text)))).toHaveLength(1);
 
     // Still failing: still one incident.
     await runProbe();

@@ -67,6 +67,7 @@ export function parseRunbook(source: string, file: string): ParseResult {
   const steps = scanSteps(lines, close + 1, log);
   checkSteps(steps, front, close, log);
   checkChecksUsed(steps, front, log);
+  if (front.fm) checkProbeTimeouts(front.fm, front.lineOf, log);
   if (front.fm?.default && front.fm.match) {
     log.error(front.lineOf(['match']), 'a default runbook takes no `match`: it applies to alerts that match no other runbook');
   }
@@ -216,6 +217,22 @@ function checkChecksUsed(steps: readonly RawStep[], front: FrontMatter, log: Pro
   for (const [id, check] of Object.entries(rawChecksOf(front.raw).checks)) {
     const probe = isPlainObject(check) && check.every !== undefined;
     if (!used.has(id) && !probe) log.warn(front.lineOf(['checks', id]), `check \`${id}\` is defined but no step uses it`);
+  }
+}
+
+/**
+ * Warns about a probe whose check may take its whole period (`timeout_ms` >= `every`): while a
+ * run is still going the next period is skipped, so the probe runs less often than it says.
+ */
+function checkProbeTimeouts(fm: RunbookFrontMatter, lineOf: FrontMatter['lineOf'], log: ProblemLog): void {
+  for (const [id, check] of Object.entries(fm.checks ?? {})) {
+    if (check.type === 'recent_changes' || check.every === undefined) continue;
+    const timeout = check.timeout_ms ?? 5000;
+    if (timeout < check.every) continue;
+    log.warn(
+      lineOf(['checks', id, 'timeout_ms']),
+      `check \`${id}\` has \`timeout_ms: ${timeout}\`, not under its \`every\` (${check.every / 1000}s): a run can outlast the period, and the next period is then skipped; keep timeout_ms under every`,
+    );
   }
 }
 
