@@ -1,4 +1,4 @@
-import type { Alert } from '../domain.js';
+import type { Alert, ChangeEvent } from '../domain.js';
 import type { Incident } from '../incidents/model.js';
 import type { TaggedPoster } from '../incidents/post-once.js';
 import type { IncidentView, PrivateView } from '../incidents/ports.js';
@@ -18,6 +18,13 @@ export type DrillView =
   | { kind: 'drill-hint'; incident: Incident; text: string; at: string }
   /** On resolve: the drill's figures beside the reference incident's. */
   | { kind: 'drill-scorecard'; incident: Incident; scorecard: Scorecard };
+
+/**
+ * A scenario change that arrives after the start, said in the drill's channel as a real change is
+ * (the incidents' `change-during` view), flagged `drill` so that the adapter marks it DRILL like
+ * every other message there: the view has no incident of its own to say so.
+ */
+export type DrillChangeView = Extract<IncidentView, { kind: 'change-during' }> & { drill: true; change: ChangeEvent };
 
 export interface DrillChat extends Pick<TaggedPoster<DrillView | IncidentView>, 'post' | 'findTagged'> {
   tell(channelId: string, userId: string, view: PrivateView): Promise<void>;

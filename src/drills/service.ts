@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ChangeEvent } from '../domain.js';
 import { incidentIdFor, jobIds, shortHash } from '../ids.js';
 import type { Incident } from '../incidents/model.js';
-import { postOnce } from '../incidents/post-once.js';
+import { postOnce, tagOf } from '../incidents/post-once.js';
 import type { IncidentStore } from '../incidents/store.js';
 import type { Logger } from '../log.js';
 import type { TimelineStore } from '../timeline/store.js';
@@ -10,7 +10,7 @@ import { formatDuration } from '../words.js';
 import { drillSpeed, nextBatch, schedule, type DrillClock, type ScheduledEvent } from './clock.js';
 import type { Scenario } from './format.js';
 import { drillAlert, drillChange, newDrillIncident } from './incident.js';
-import type { DrillChat, DrillScheduler, DrillView } from './ports.js';
+import type { DrillChangeView, DrillChat, DrillScheduler, DrillView } from './ports.js';
 import { scorecard, type Scorecard } from './scorecard.js';
 import { findScenario, type DrillSet } from './set.js';
 
@@ -48,8 +48,10 @@ const clockOf = (inc: Incident): DrillClock => ({ startedAt: new Date(inc.drill!
  * Drills: a scenario played as an incident. Its incident is marked `drill` (only the starter
  * invited, no escalation, no announcement, not listed or counted), opened like any incident with
  * its runbook; its alerts go through Beacon's intake in the drill's own group, its changes onto
- * the drill's timeline only, its hints into the channel, each when the scenario's clock says; on
- * resolve, the scorecard. Every step is idempotent on the drill's delivery and event index.
+ * the drill's timeline only (never the change store every real incident reads: docs/drills.md,
+ * "Why a drill's changes skip the change intake"), its hints into the channel, each when the
+ * scenario's clock says; on resolve, the scorecard. Every step is idempotent on the drill's
+ * delivery and event index.
  */
 export class DrillService {
   constructor(private readonly d: DrillDeps) {}
@@ -129,7 +131,8 @@ export class DrillService {
     if (ev.kind === 'change') {
       const change = await this.recordChange(inc, s);
       // Before the start it is in "what changed"; after it, said in the channel as it arrives.
-      if (ev.atMs > 0) await this.postOnce(inc.id, `drill-change:${ev.index}`, () => ({ kind: 'change-during', change }));
+      // Flagged `drill`: the view has no incident, and every message of a drill says DRILL.
+      if (ev.atMs > 0) await this.postOnce(inc.id, `drill-change:${ev.index}`, () => ({ kind: 'change-during', change, drill: true }));
       return;
     }
     await this.d.timeline.append(inc.id, { id: `drill.hint:${ev.index}`, kind: 'hint', at: s.occursAt.toISOString(), actor: 'beacon', text: ev.text });
@@ -162,10 +165,10 @@ export class DrillService {
     return found;
   }
 
-  private async postOnce(incidentId: string, slot: string, view: (inc: Incident) => DrillView | { kind: 'change-during'; change: ChangeEvent }): Promise<void> {
+  private async postOnce(incidentId: string, slot: string, view: (inc: Incident) => DrillView | DrillChangeView): Promise<void> {
     const inc = await this.d.store.get(incidentId);
     if (!inc?.slack.channelId) throw new Error(`drill ${incidentId}: no channel yet for ${slot}`);
-    await postOnce({ chat: this.d.chat, channelId: inc.slack.channelId, tag: `${incidentId}:${slot}`, view: () => view(inc), mayExist: true });
+    await postOnce({ chat: this.d.chat, channelId: inc.slack.channelId, tag: tagOf(incidentId, slot), view: () => view(inc), mayExist: true });
   }
 }
 

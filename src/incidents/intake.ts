@@ -1,7 +1,7 @@
 import { SEVERITIES, type Alert, type ChangeEvent, type Severity } from '../domain.js';
 import { incidentIdFor } from '../ids.js';
 import type { IncidentDeps } from './deps.js';
-import { acknowledge, newIncidentFromAlert, setSeverity } from './model.js';
+import { acknowledge, newIncidentFromAlert, setSeverity, type Incident } from './model.js';
 import { postOnceIn } from './slots.js';
 
 /**
@@ -37,7 +37,7 @@ export class AlertIntake {
     if (!inc) {
       // The claimer (maybe this very job, before a crash) did not write the incident yet.
       const number = await store.nextNumber();
-      await store.create(newIncidentFromAlert(id, number, alert, now));
+      await store.create(await this.withPrivacy(newIncidentFromAlert(id, number, alert, now)));
       inc = (await store.brief(id))!;
     }
     if (inc.status === 'resolved') {
@@ -57,6 +57,18 @@ export class AlertIntake {
     if (!inc.opened) await this.d.scheduler.openIncident(id, inc.severity);
     else if (rec.refreshNeeded) await this.d.scheduler.refreshAlerts(id);
     return { incidentId: id };
+  }
+
+  /**
+   * An alert's incident whose runbook says `private: true` is private from its first write, so
+   * that `list`, `status`, the status page and `/metrics` never see it public, not even while its
+   * opening job waits. The runbook is found as the opening finds it (`mainRunbook`, which attaches
+   * it); without a private runbook in the set, nothing is looked up.
+   */
+  private async withPrivacy(inc: Incident): Promise<Incident> {
+    const runbooks = this.d.runbooks;
+    if (!runbooks || !runbooks.list().some((r) => r.private)) return inc;
+    return (await runbooks.mainRunbook(inc))?.private ? { ...inc, private: true } : inc;
   }
 
   private async recordOnTimeline(id: string, alert: Alert, rec: { isNew: boolean; statusChanged: boolean; applied: boolean }, now: Date): Promise<void> {

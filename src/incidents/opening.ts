@@ -93,7 +93,11 @@ export class IncidentOpening {
     await store.patch(inc.id, (cur) => ({ ...cur, slack: { ...cur.slack, opened: true } }));
   }
 
-  /** An alert's incident whose runbook says `private: true` is private, decided before its channel exists. */
+  /**
+   * An alert's incident whose runbook says `private: true` is private, decided before its channel
+   * exists. Intake already makes it private when it creates it (AlertIntake.withPrivacy); this
+   * catches an incident written before that (an older Beacon, a runbook attached in between).
+   */
   private async privacy(inc: Incident): Promise<Incident> {
     if (inc.private || inc.slack.channelId || inc.origin !== 'alert' || !this.d.runbooks) return inc;
     const runbook = await this.d.runbooks.mainRunbook(inc);

@@ -1,4 +1,5 @@
 import type { ChangeStore } from '../changes/store.js';
+import { timelineChanges } from '../drills/checks.js';
 import type { Incident } from '../incidents/model.js';
 import type { IncidentStore } from '../incidents/store.js';
 import type { ChecklistStore } from '../runbooks/checklist-store.js';
@@ -20,19 +21,23 @@ export interface ReportSources {
 
 /**
  * Collects the postmortem's inputs for one incident: its document, timeline, alerts, the changes
- * to its service from six hours before detection to the end, and the matched runbook's steps.
+ * to its service from six hours before detection to the end (a drill's from its own timeline), and
+ * the matched runbook's steps.
  */
 export async function gatherPostmortem(src: ReportSources, incidentId: string, now: Date): Promise<PostmortemInput | null> {
   const incident = await src.incidents.get(incidentId);
   if (!incident) return null;
   const end = incident.resolvedAt ? new Date(incident.resolvedAt) : now;
   const from = new Date(Date.parse(incident.detectedAt) - CHANGE_WINDOW_MS);
-  const [timeline, alerts, changes, checklistState] = await Promise.all([
+  const [timeline, alerts, stored, checklistState] = await Promise.all([
     src.timeline.list(incidentId),
     src.incidents.alerts(incidentId),
-    incident.service ? src.changes.between(incident.service, from, end, 100) : Promise.resolve([]),
+    incident.service && !incident.drill ? src.changes.between(incident.service, from, end, 100) : Promise.resolve([]),
     src.checklists.state(incidentId),
   ]);
+  // A drill's changes are its scenario's, on its own timeline; the service's real changes are
+  // not part of the practice (the runbook runtime reads a drill's changes the same way).
+  const changes = incident.drill && incident.service ? await timelineChanges(async () => timeline).between(incident.service, from, end) : stored;
   const users = await namesOf(src, peopleIn(incident, timeline));
   const first = checklistState.runbooks[0];
   const runbook = first ? src.runbooks().find((r) => r.name === first) : undefined;

@@ -2,16 +2,20 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlackSimulator, type RecordedCall } from '../../src/dev/slack-simulator.js';
 import type { TimelineEvent } from '../../src/timeline/events.js';
-import { RESPONDERS, WEBHOOK_TOKEN, checkoutAlert, sleep, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { BOT_TOKEN, RESPONDERS, SIGNING_SECRET, WEBHOOK_TOKEN, checkoutAlert, sleep, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
 import { keysOf, timelineEvents } from '../support/builders.js';
-import { ALICE, CAROL, ackText, command, doc, general, opened, type Opened } from './lifecycle-helpers.js';
+import { ALICE, BOB, CAROL, ackText, command, doc, general, opened, type Opened } from './lifecycle-helpers.js';
 
 /**
  * Issue 13, drills: the seed drill end to end on a shortened clock (DRILL_SPEED=600: the hint at
  * +15m comes 1.5 s after the start, the one at +75m 7.5 s after it). Events arrive in order,
  * nobody outside is pinged, nothing shows in `list` or `/metrics`, the scorecard has every figure;
- * a broken scenario is refused with its `file:line`.
+ * a broken scenario is refused with its `file:line`. Then the database-failover drill, whose
+ * change at +3m is said in the channel when due, marked DRILL; and with INCIDENT_ANNOUNCE_CHANNEL
+ * set, neither drill (sev2, sev1: both announced severities) reaches the announce channel, while
+ * the real incident after them does.
  */
 
 const SPEED = 600;
@@ -29,17 +33,28 @@ events:
 ---
 `;
 
+/** The channel a recorded call is about, if any. */
+const channelOf = (c: RecordedCall) => (c.params.channel ?? c.params.channel_id) as string | undefined;
+
 describe('a drill of the seed incident', () => {
   const dir = mkdtempSync(join(tmpdir(), 'beacon-drill-e2e-'));
   let b: TestBeacon;
+  let sim: SlackSimulator;
+  let announceId: string;
   let o: Opened;
+  let failover: Opened;
   beforeAll(async () => {
     for (const f of ['checkout-credentials.md', 'database-failover.md']) copyFileSync(join('drills', f), join(dir, f));
     writeFileSync(join(dir, 'broken.md'), BROKEN);
-    b = await startBeacon({ env: { DRILLS_DIR: dir, DRILL_SPEED: String(SPEED), ESCALATION_MINUTES: String(ESCALATION_MINUTES) } });
+    sim = new SlackSimulator({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET });
+    await sim.start();
+    announceId = sim.addChannel({ name: 'incidents', members: [ALICE, BOB] }).id;
+    const announce = { INCIDENT_ANNOUNCE_CHANNEL: announceId, ANNOUNCE_SEVERITIES: 'sev1,sev2' };
+    b = await startBeacon({ sim, env: { DRILLS_DIR: dir, DRILL_SPEED: String(SPEED), ESCALATION_MINUTES: String(ESCALATION_MINUTES), ...announce } });
   });
   afterAll(async () => {
     await b?.close();
+    await sim?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -105,7 +120,8 @@ describe('a drill of the seed incident', () => {
     expect(offsets[3]).toBeCloseTo((75 * 60_000) / SPEED, -2);
     expect(story[2]!.text).toMatch(/Customer support: complaints/);
 
-    const inOrder = says(o.channelId);
+    // The hint goes on the timeline, then into the channel: wait for the post.
+    const inOrder = await waitFor(() => (says(o.channelId).some((t) => /Hint\* \(\+1h15m\)/.test(t)) ? says(o.channelId) : undefined), { what: 'the second hint posted' });
     const hint1 = inOrder.findIndex((t) => /Hint\* \(\+15m\)/.test(t));
     const hint2 = inOrder.findIndex((t) => /Hint\* \(\+1h15m\)/.test(t));
     expect(hint1).toBeGreaterThan(-1);
@@ -169,6 +185,58 @@ describe('a drill of the seed incident', () => {
     expect(JSON.stringify(file.params)).toContain('DRILL · Postmortem draft');
     const md = await (await fetch(`${b.url}/incidents/${o.incidentId}/postmortem.md`, { headers: { authorization: `Bearer ${WEBHOOK_TOKEN}` } })).text();
     expect(md.split('\n')[0]).toBe('# DRILL · Postmortem: Checkout cannot take payments');
+    // Its changes are the scenario's (the rotation at -12m), not the service's real ones.
+    expect(md).toContain('payment gateway API credentials replaced');
+    expect(md).not.toContain('Real deploy of checkout v9');
+  });
+
+  it('says a change that arrives after the start when due, on the drill clock, marked DRILL (database-failover, +3m)', async () => {
+    expect(ackText(await command(b, general(b), CAROL, 'drill database-failover'))).toMatch(/Starting the drill \*Orders cannot be placed\*/);
+    const f = await opened(b, /^drill-\d{8}-orders-cannot-be-placed$/);
+    failover = f;
+    const events = await waitFor(
+      async () => {
+        const all = await timeline(f.incidentId);
+        return all.filter((e) => e.kind === 'hint').length === 2 ? all : undefined;
+      },
+      { what: 'both hints of the failover drill', timeout: 30_000 },
+    );
+    // By their time on the drill's clock: the alerts come through the intake queue, so one due
+    // 100 ms before the change may reach the timeline just after it.
+    const story = events.filter((e) => ['change', 'alert.firing', 'hint'].includes(String(e.kind))).sort((x, y) => Date.parse(x.at) - Date.parse(y.at));
+    expect(story.map((e) => e.kind)).toEqual(['change', 'alert.firing', 'alert.firing', 'change', 'hint', 'hint']);
+    const start = Date.parse((await doc(b, f.incidentId)).detectedAt);
+    const offsets = story.map((e) => Date.parse(e.at) - start);
+    expect(offsets[0]).toBeCloseTo((-3 * 3_600_000) / SPEED, -2);
+    expect(offsets[2]).toBeCloseTo((2 * 60_000) / SPEED, -2);
+    expect(offsets[3]).toBeCloseTo((3 * 60_000) / SPEED, -2);
+    expect(story[3]!.text).toMatch(/^Failover automation: orders-api connection string switched to db-2/);
+
+    // Said in the channel as it arrived, after the alerts and before the hints, marked DRILL.
+    const said = await waitFor(() => b.sim.messages(f.channelId).find((m) => /New infra change to \*orders-db\* during this incident/.test(m.text)), { what: 'the +3m change said' });
+    expect(said.text).toMatch(/^DRILL · 🔧 New infra change to \*orders-db\* during this incident: Failover automation/);
+    expect((said.blocks?.[0] as { text: { text: string } }).text.text).toMatch(/^🧯 \*DRILL\* · 🔧 New infra change/);
+    const inOrder = await waitFor(() => (says(f.channelId).some((t) => /Hint\* \(\+20m\)/.test(t)) ? says(f.channelId) : undefined), { what: 'the failover hints posted' });
+    const changeAt = inOrder.findIndex((t) => /New infra change to \*orders-db\*/.test(t));
+    expect(changeAt).toBeGreaterThan(inOrder.findIndex((t) => /Drill started/.test(t)));
+    expect(inOrder.findIndex((t) => /Hint\* \(\+8m\)/.test(t))).toBeGreaterThan(changeAt);
+    // Before the start it is in "what changed"; the +3m one is not (it had not happened yet).
+    const before = inOrder.find((t) => /What changed before this started/.test(t))!;
+    expect(before).toContain('statement audit logging');
+    expect(before).not.toContain('Failover automation');
+    // Every Beacon message of the drill's channel says DRILL.
+    for (const m of b.sim.messages(f.channelId)) expect(m.text, JSON.stringify(m.blocks)).toMatch(/^DRILL/);
+    // Its change never reached the real change store either.
+    expect(await b.redis.zcard(keysOf(b).changes('orders-db'))).toBe(0);
+  });
+
+  it('never announces: no call to INCIDENT_ANNOUNCE_CHANNEL for either drill, at announced severities', async () => {
+    expect((await doc(b, o.incidentId)).severity).toBe('sev2');
+    expect((await doc(b, failover.incidentId)).severity).toBe('sev1');
+    // The seed drill went through ack, ticks and resolve: every card refresh asked the announce channel.
+    expect((await doc(b, o.incidentId)).status).toBe('resolved');
+    expect(b.sim.calls.filter((c) => channelOf(c) === announceId)).toEqual([]);
+    expect(b.sim.messages(announceId)).toEqual([]);
   });
 
   it('leaves real incidents alone: a real checkout alert opens an incident of its own, with the responders', async () => {
@@ -177,5 +245,8 @@ describe('a drill of the seed incident', () => {
     expect(real.incidentId).not.toBe(o.incidentId);
     expect((await doc(b, real.incidentId)).drill).toBeUndefined();
     expect(ackText(await command(b, general(b), ALICE, 'list'))).toMatch(/1 open incident/);
+    // The announce channel works: the real sev1 is announced there, once; the drills still are not.
+    await waitFor(() => b.sim.messages(announceId).length === 1 || undefined, { what: 'the real incident announced' });
+    expect(b.sim.messages(announceId).map((m) => m.text).join('\n')).not.toMatch(/DRILL|Orders cannot be placed/);
   });
 });

@@ -1,11 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SlackSimulator, type RecordedCall } from '../../src/dev/slack-simulator.js';
+import { QUEUES } from '../../src/jobs/catalog.js';
 import { loadRunbooks } from '../../src/runbooks/load.js';
 import { BOT_TOKEN, RESPONDERS, SIGNING_SECRET, checkoutAlert, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { keysOf } from '../support/builders.js';
 import { ALICE, BOB, CAROL, ackText, command, doc, general, opened, waitForSay } from './lifecycle-helpers.js';
 
 /** Everything a command's private answer shows (its text and its blocks). */
@@ -39,6 +43,21 @@ const manifestScopes = (): string[] => (parse(readFileSync('manifest.yml', 'utf8
 /** The channel a recorded call is about, if any. */
 const channelOf = (c: RecordedCall) => (c.params.channel ?? c.params.channel_id) as string | undefined;
 
+/** `beacon_open_incidents{severity="…"}` as /metrics says it now. */
+const openOf = (metrics: string, sev: string) => Number(new RegExp(`^beacon_open_incidents\\{severity="${sev}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+
+/**
+ * What people outside a private channel were answered privately (command acks, response_url
+ * replies, ephemerals) that matches `title`; also how many answers they got, so that the grep is
+ * never vacuous.
+ */
+function privateAnswersLeaking(sim: SlackSimulator, channelId: string, title: RegExp): { outside: number; leaks: string[] } {
+  const members = sim.channel(channelId)!.members;
+  const outside = sim.ephemerals.filter((e) => !members.includes(e.user));
+  const leaks = outside.map((e) => `${e.source} to ${e.user}: ${e.text}\n${JSON.stringify(e.blocks ?? [])}`).filter((t) => title.test(t));
+  return { outside: outside.length, leaks };
+}
+
 describe('private incidents', () => {
   let b: TestBeacon;
   let sim: SlackSimulator;
@@ -61,6 +80,8 @@ describe('private incidents', () => {
   });
 
   it('declare --private: a private channel, only the declarer invited, shown to members only', async () => {
+    const metricsBefore = await (await fetch(`${b.url}/metrics`)).text();
+    expect(openOf(metricsBefore, 'sev1')).toBe(0);
     const answer = ackText(await command(b, general(b), CAROL, `declare --private ${TITLE} sev1`));
     expect(answer).toContain('as a private incident');
     const o = await opened(b, /vault-token-leaked-on-a-public-paste-site$/);
@@ -88,6 +109,11 @@ describe('private incidents', () => {
     // Worked as usual inside: a sev1 private incident is still never announced.
     await command(b, o.channelId, CAROL, 'ack');
     await command(b, o.channelId, CAROL, 'update Token revoked; checking the audit log');
+    // While it is open, /metrics counts it (by severity), and says nothing of its title.
+    await waitFor(async () => (await doc(b, o.incidentId)).lastUpdate, { what: 'the update' });
+    const metricsOpen = await (await fetch(`${b.url}/metrics`)).text();
+    expect(openOf(metricsOpen, 'sev1')).toBe(1);
+    for (const word of ['Vault', 'token leaked', 'leaked', 'paste site', TITLE]) expect(metricsOpen).not.toContain(word);
     await command(b, o.channelId, CAROL, 'resolve Token rotated, no use of it found');
     await waitFor(async () => (await doc(b, o.incidentId)).status === 'resolved', { what: 'resolved' });
     await waitFor(() => b.sim.messages(o.channelId).some((m) => (m.files ?? []).some((f) => f.name.startsWith('postmortem-'))), { what: 'postmortem uploaded', timeout: 30_000 });
@@ -96,6 +122,10 @@ describe('private incidents', () => {
     // (Its channel's own name, made from the title, is only seen by its members: not a leak.)
     const outside = b.sim.calls.filter((c) => channelOf(c) !== o.channelId && c.params.name !== ch.name);
     expect(outside.filter((c) => /vault.token/i.test(JSON.stringify(c.params)))).toEqual([]);
+    // Nor any private answer (command ack, response_url reply, ephemeral) to someone outside it.
+    const answers = privateAnswersLeaking(b.sim, o.channelId, /vault.token/i);
+    expect(answers.outside).toBeGreaterThanOrEqual(3);
+    expect(answers.leaks).toEqual([]);
     expect(b.sim.calls.filter((c) => channelOf(c) === announceId)).toEqual([]);
     // /metrics counts incidents by severity, without titles; the postmortem route wants credentials.
     expect(await (await fetch(`${b.url}/metrics`)).text()).not.toContain('Vault');
@@ -120,8 +150,25 @@ describe('private incidents', () => {
   });
 
   it('a runbook with private: true opens private incidents from its alerts, with its responders only', async () => {
-    const res = await b.post('/webhooks/generic', checkoutAlert({ title: RUNBOOK_TITLE, service: 'vault', fingerprint: 'vault-exfil', group: 'vault-exfil', severity: 'sev1' }));
-    expect(res.status).toBe(202);
+    // The opening job held back: the incident intake writes is private already, before any channel.
+    const conn = new Redis(b.config.redis.url, { maxRetriesPerRequest: null });
+    const incidentsQueue = new Queue(QUEUES.incidents, { connection: conn, prefix: keysOf(b).queuePrefix });
+    await incidentsQueue.pause();
+    try {
+      const res = await b.post('/webhooks/generic', checkoutAlert({ title: RUNBOOK_TITLE, service: 'vault', fingerprint: 'vault-exfil', group: 'vault-exfil', severity: 'sev1' }));
+      expect(res.status).toBe(202);
+      const id = await waitFor(() => b.redis.get(keysOf(b).openGroup('generic:vault-exfil')), { what: 'the incident claimed by intake' });
+      const early = await waitFor(async () => ((await b.redis.hget(keysOf(b).incident(id), 'doc')) ? doc(b, id) : undefined), { what: 'the incident written by intake' });
+      expect(early.slack.channelId).toBeUndefined();
+      expect(await shown(command(b, general(b), ALICE, 'list'))).not.toContain('exfiltration');
+      expect(await shown(command(b, general(b), DAVE, 'list'))).not.toContain('exfiltration');
+      expect(early.private).toBe(true);
+      expect(b.sim.channels().some((c) => /secrets-exfiltration/.test(c.name))).toBe(false);
+    } finally {
+      await incidentsQueue.resume();
+      await incidentsQueue.close();
+      conn.disconnect();
+    }
     const o = await opened(b, /secrets-exfiltration-suspected-on-vault$/);
     const ch = b.sim.channel(o.channelId)!;
     expect(ch.is_private).toBe(true);
@@ -132,6 +179,9 @@ describe('private incidents', () => {
     // (Its channel's own name, made from the title, is only seen by its members: not a leak.)
     const outside = b.sim.calls.filter((c) => channelOf(c) !== o.channelId && c.params.name !== ch.name);
     expect(outside.filter((c) => /exfiltration/i.test(JSON.stringify(c.params)))).toEqual([]);
+    const answers = privateAnswersLeaking(b.sim, o.channelId, /exfiltration/i);
+    expect(answers.outside).toBeGreaterThanOrEqual(2);
+    expect(answers.leaks).toEqual([]);
   });
 
   it('every call was allowed by the manifest\'s scopes', () => {

@@ -1,14 +1,20 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../../src/dev/slack-simulator.js';
+import { reminderAnchor } from '../../src/incidents/model.js';
+import { jobIds } from '../../src/ids.js';
+import { QUEUES } from '../../src/jobs/catalog.js';
 import { RESPONDERS, WEBHOOK_TOKEN, checkoutAlert, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
 import { keysOf, timelineEvents } from '../support/builders.js';
 import { ALICE, BOB, command, doc, opened } from './lifecycle-helpers.js';
 
 /**
- * Issue 13, quiet by default: over a whole seed replay (alert, escalation, ack, note, update,
- * severity change, tick, a role and the lead handed over, mitigate, resolve, summary, postmortem)
- * Beacon mentions people only to ask them to act: the escalation (each target once per level, in
- * one message) and someone given the lead or a role by another person. Everything it posts is
+ * Issue 13, quiet by default: over a whole seed replay (alert, escalation, ack, the lead's
+ * reminder, note, update, severity change, tick, a role and the lead handed over, mitigate,
+ * resolve, summary, postmortem) Beacon mentions people only to ask them to act: the escalation
+ * (each target once per level, in one message), the reminder to the lead (the lead alone) and
+ * someone given the lead or a role by another person. Everything it posts is
  * counted: `chat.postMessage`, `chat.postEphemeral`, the postmortem's upload comment, and
  * `chat.update`. Slack notifies nobody for an edit; the only mentions an edit may carry are the
  * holders shown in the card's role fields and who ticked a checklist step.
@@ -22,12 +28,21 @@ const mentionsIn = (s: string) => s.match(MENTION) ?? [];
 /** What an edit shows of who holds a role (`*Lead*\n<@U…>`) or ticked a step (`Done by <@U…>`), taken out. */
 const withoutHolders = (s: string) => s.replace(/\*[A-Z][a-z0-9_-]*\*\\n<@[UW][A-Z0-9]+>/g, '').replace(/Done by <@[UW][A-Z0-9]+>/g, '');
 
+/** The reminder to the lead: `⏰ <@lead>, no status update for …`. */
+const REMINDER = /⏰ <@[UW][A-Z0-9]+>, no status update for /;
+
 describe('quiet by default', () => {
   let b: TestBeacon;
+  let conn: Redis;
+  let timers: Queue;
   beforeAll(async () => {
     b = await startBeacon({ env: { ESCALATION_MINUTES: '0.02', SUMMARY_INTERVAL_MINUTES: '0' } });
+    conn = new Redis(b.config.redis.url, { maxRetriesPerRequest: null });
+    timers = new Queue(QUEUES.timers, { connection: conn, prefix: keysOf(b).queuePrefix });
   });
   afterAll(async () => {
+    await timers?.close();
+    conn?.disconnect();
     await b?.close();
   });
 
@@ -39,7 +54,7 @@ describe('quiet by default', () => {
   let id = '';
   let channel = '';
 
-  it('mentions only the escalation targets and the people given a role', async () => {
+  it('mentions only the escalation targets, the lead in its reminder and the people given a role', async () => {
     expect((await b.post('/webhooks/generic', checkoutAlert({ title: 'Quiet: checkout payments failing', fingerprint: 'quiet', group: 'quiet', severity: 'sev2' }))).status).toBe(202);
     const o = await opened(b, /quiet-checkout-payments-failing$/);
     id = o.incidentId;
@@ -48,6 +63,12 @@ describe('quiet by default', () => {
     await waitFor(() => b.sim.messages(channel).some((m) => m.text.startsWith('Escalation 1 of 3')), { what: 'escalation 1', timeout: 10_000 });
 
     await step(ALICE, 'ack', 'acknowledged');
+    // No update for a while: the reminder (its 30-minute delayed job promoted to run now) asks the lead.
+    await waitFor(async () => (await doc(b, id)).lead === ALICE, { what: 'Alice leads' });
+    const anchor = reminderAnchor(await doc(b, id));
+    const reminderJob = await waitFor(() => timers.getJob(jobIds.remind(id, anchor, 1)), { what: 'reminder job' });
+    await reminderJob.promote();
+    await waitFor(() => b.sim.messages(channel).some((m) => /No status update for/.test(m.text)), { what: 'the reminder' });
     await step(ALICE, 'note Checking server health and logs', 'note');
     await step(ALICE, 'update About 60% of payments fail; looking at the gateway', 'update');
     await step(ALICE, 'sev 1', 'severity');
@@ -70,6 +91,7 @@ describe('quiet by default', () => {
     const asks = mentioning.map((p) => {
       if (/Escalation \d of 3/.test(p.text)) return { kind: 'escalation', mentions: p.mentions };
       if (/handed the lead to|made <@/.test(p.text)) return { kind: 'assignment', mentions: p.mentions };
+      if (REMINDER.test(p.text)) return { kind: 'reminder', mentions: p.mentions };
       return { kind: 'other', mentions: p.mentions, text: p.text.slice(0, 200) };
     });
     expect(asks.filter((a) => a.kind === 'other')).toEqual([]);
@@ -81,6 +103,8 @@ describe('quiet by default', () => {
       expect([...e.mentions].sort()).toEqual(RESPONDERS.map((r) => `<@${r}>`).sort());
       // `text` (the notification) and the blocks carry the same one message: each target once in the blocks.
     }
+    // The reminder: the lead, and nobody else (not the responders).
+    expect(asks.filter((a) => a.kind === 'reminder').map((a) => [...new Set(a.mentions)])).toEqual([[`<@${ALICE}>`]]);
     // The assignments: the person given the role, not who gave it.
     expect(asks.filter((a) => a.kind === 'assignment').map((a) => [...new Set(a.mentions)])).toEqual([[`<@${DAVE}>`], [`<@${BOB}>`]]);
 

@@ -16,7 +16,10 @@ import { context, plain, section, type Block, type SlackMessage } from './types.
 export const DRILL_MARK = 'DRILL';
 const BADGE = `🧯 *${DRILL_MARK}*`;
 
-/** True when the view belongs to a drill's incident (a view without an incident says so itself). */
+/**
+ * True when the view belongs to a drill's incident. A view without an incident says so itself with
+ * `drill` (a drill's checklist, its "what changed", a scenario change said when it arrives).
+ */
 export function isDrillView(v: { kind: string; incident?: Incident; summary?: { incident?: Incident }; drill?: boolean }): boolean {
   return !!(v.incident?.drill || v.summary?.incident?.drill || v.drill);
 }
