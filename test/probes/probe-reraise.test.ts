@@ -9,6 +9,7 @@ import { Queues } from '../../src/jobs/queues.js';
 import { Keys } from '../../src/keys.js';
 import type { ProbeState } from '../../src/probes/store.js';
 import { sleep, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { probeRunner } from '../support/probes.js';
 import { ALICE, command, doc, opened } from '../e2e/lifecycle-helpers.js';
 
 /**
@@ -65,14 +66,7 @@ describe('a probe still failing after its incident was resolved', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  let n = 0;
-  /** Runs the probe now (as its scheduler would, which also runs it every 10 s), and waits for the run. */
-  async function runProbe(): Promise<void> {
-    const jobId = `probe-now-${++n}`;
-    await queues.add('probe.run', { runbook: 'ledger', check: 'api' }, { jobId });
-    const q = queues.queueOf('probe.run');
-    await waitFor(async () => ((await (await q.getJob(jobId))?.isCompleted()) ? true : undefined), { what: `probe run ${jobId}`, timeout: 15_000 });
-  }
+  const runProbe = probeRunner(() => queues, { runbook: 'ledger', check: 'api' });
   const channels = () => b.sim.channels().filter((c) => /ledger/.test(c.name));
   const state = async () => JSON.parse((await b.redis.hget(keys.probes(), 'ledger:api')) ?? '{}') as ProbeState;
 

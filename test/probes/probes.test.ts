@@ -10,6 +10,7 @@ import { Keys } from '../../src/keys.js';
 import { startWorker, type RunningWorker } from '../../src/wiring.js';
 import { createLogger } from '../../src/log.js';
 import { WEBHOOK_TOKEN, sleep, startBeacon, waitFor, type TestBeacon } from '../support/beacon.js';
+import { probeRunner } from '../support/probes.js';
 import { doc, opened } from '../e2e/lifecycle-helpers.js';
 import { keysOf, timelineEvents } from '../support/builders.js';
 
@@ -86,14 +87,7 @@ describe('probes', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  let n = 0;
-  /** Runs the probe now (as its scheduler would), and waits for the run to finish. */
-  async function runProbe(): Promise<void> {
-    const jobId = `probe-now-${++n}`;
-    await queues.add('probe.run', { runbook: 'gateway', check: 'gateway-auth' }, { jobId });
-    const q = queues.queueOf('probe.run');
-    await waitFor(async () => ((await (await q.getJob(jobId))?.isCompleted()) ? true : undefined), { what: `probe run ${jobId}`, timeout: 15_000 });
-  }
+  const runProbe = probeRunner(() => queues, { runbook: 'gateway', check: 'gateway-auth' });
   const probeChannels = () => b.sim.channels().filter((c) => /payment-gateway/.test(c.name));
 
   it('is scheduled once for the cluster, every 10 s, offset within the period', async () => {
